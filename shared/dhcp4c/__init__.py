@@ -1,0 +1,13 @@
+"""dhcp4c: a portable, sans-IO DHCPv4 client core (codec and state machine).
+
+Runs unchanged on MicroPython and CPython. Import the submodules you need —
+this file imports nothing, so a board pays only for what it uses:
+
+    dhcp4c.message    decode(), encode(), Message
+    dhcp4c.build      constructors for every client message (RFC 2131 table 5)
+    dhcp4c.options    option shapes, typed readers and value builders
+    dhcp4c.ipudp      IPv4/UDP headers for raw-socket clients
+    dhcp4c.errors     MalformedError (peer sent garbage), UsageError (caller misuse)
+    dhcp4c.constants  message types, option codes, ports
+    dhcp4c.optnames   option names for display (host tools only)
+"""
