@@ -11,7 +11,7 @@ allowed in this state). Never raised because of network input.
 
 class MalformedError(ValueError):
     def __init__(self, field, offset, why):
-        ValueError.__init__(self, "{} at offset {}: {}".format(field, offset, why))
+        super().__init__("{} at offset {}: {}".format(field, offset, why))
         self.field = field
         self.offset = offset
         self.why = why

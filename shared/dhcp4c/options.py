@@ -164,7 +164,7 @@ def _read_name(value, i, field):
         if b & 0xC0:
             raise MalformedError(field, i, "reserved label type")
         size += b + 1
-        if size > _MAX_NAME:
+        if size >= _MAX_NAME:  # the root label (0) makes one more
             raise MalformedError(field, i, "name longer than 255 octets")
         if i + 1 + b > n:
             raise MalformedError(field, i, "label runs past the end")
