@@ -1,0 +1,21 @@
+# make test  - install what is missing (scripts/bootstrap.sh), then run every test
+# make bench - install what is missing, then run every bench/*.py
+PY := .venv/bin/python
+
+.PHONY: test bench bootstrap flash demo
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+test:
+	bash scripts/bootstrap.sh && $(PY) -m pytest -ra tests
+
+bench:
+	bash scripts/bootstrap.sh
+	@set -e; found=0; for f in bench/*.py; do \
+		[ -e "$$f" ] || continue; found=1; \
+		echo "== $$f"; $(PY) "$$f"; \
+	done; [ $$found = 1 ] || echo "no benchmarks in bench/ yet"
+
+flash demo:
+	@echo "make $@: not yet implemented (issue 6)"; exit 1

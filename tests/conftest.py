@@ -1,0 +1,29 @@
+"""pytest set-up for the whole suite: import paths and the `lab` fixture.
+
+shared/ goes first on sys.path so the tests always exercise the source tree
+(whether or not dhcp4c is installed), tests/core/ so CPython-only tests
+can reuse the portable helpers and vectors, and tests/ so test modules can
+`import rig`. Tests that need root or network namespaces use the `lab`
+fixture (or rig.need_root()); they skip without root, and fail instead when
+DHCP4C_CI is set (as .ci/run does).
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+for p in (os.path.join(os.path.dirname(HERE), "shared"), os.path.join(HERE, "core"), HERE):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import pytest  # noqa: E402
+
+import rig  # noqa: E402
+
+
+@pytest.fixture
+def lab():
+    """A fresh rig.Lab (two namespaces joined by a veth), torn down after
+    the test whatever happens."""
+    rig.need_root()
+    with rig.Lab() as lab:
+        yield lab

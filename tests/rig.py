@@ -1,0 +1,424 @@
+"""Network-namespace test rig: a throw-away two-host LAN per test.
+
+    with Lab() as lab:                      # or the `lab` pytest fixture
+        lab.dnsmasq("192.0.2.100", "192.0.2.199")
+        replies = exchange(lab, [bootp_discover(lab.client_mac, b"\\x01\\x02\\x03\\x04")])
+
+Layout of one Lab:
+
+    namespace lab.server_ns                    namespace lab.client_ns
+    lo up, srv0 192.0.2.1/24  <--- veth --->   lo up, cli0 up, no address
+
+Rules the rig keeps (and callers must keep too):
+- traffic stays inside the two namespaces; nothing is created in the root
+  namespace (the veth pair is created directly inside the two namespaces);
+- only documentation addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24);
+- teardown (also on failure or Ctrl-C) kills only the processes the Lab
+  started, by pid (each runs in its own session, so its process group is the
+  Lab's too), deletes both namespaces (which removes the veth and any
+  nftables rules) and removes the Lab's temporary directory.
+
+Every process runs as `ip netns exec NS cmd...`; `ip` execs the command in
+place, so the Popen pid is the command's pid.
+"""
+import atexit
+import binascii
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(REPO, "shared")
+VENV_BIN = os.path.join(REPO, ".venv", "bin")
+RIGCLIENT = os.path.join(REPO, "tests", "rigclient.py")
+
+SERVER_IP = "192.0.2.1"
+PREFIX = 24
+
+_counter = [0]
+_open_labs = []
+
+
+# --- skip or fail -----------------------------------------------------------
+
+def in_ci():
+    """True when DHCP4C_CI is set: missing prerequisites fail instead of skip."""
+    return bool(os.environ.get("DHCP4C_CI"))
+
+
+def skip_or_fail(reason):
+    """Skip the test, or fail it under DHCP4C_CI (CI must not pass by skipping)."""
+    if in_ci():
+        pytest.fail("DHCP4C_CI is set and a prerequisite is missing: " + reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def need_root():
+    """Skip (fail under DHCP4C_CI) unless we are root and `ip netns` works."""
+    if os.geteuid() != 0:
+        skip_or_fail("needs root for network namespaces")
+    if not shutil.which("ip"):
+        skip_or_fail("needs iproute2 (`ip`)")
+    r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    if r.returncode != 0:
+        skip_or_fail("`ip netns` does not work here: " + r.stderr.strip())
+
+
+def need_tool(name):
+    """Path of executable `name` (the venv's bin first, then PATH, then sbin);
+    skip (fail under DHCP4C_CI) when it is missing."""
+    path = tool(name)
+    if not path:
+        skip_or_fail("needs `{}` (run scripts/bootstrap.sh as root)".format(name))
+    return path
+
+
+def tool(name):
+    """Path of executable `name` or None: .venv/bin, then PATH, then sbin dirs."""
+    cand = os.path.join(VENV_BIN, name)
+    if os.access(cand, os.X_OK):
+        return cand
+    path = os.environ.get("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin"
+    return shutil.which(name, path=path)
+
+
+def interpreter(name):
+    """Command list for a Python interpreter: "python" (the venv's CPython, or
+    this one) or "micropython" (the venv's unix port)."""
+    if name in ("python", "cpython"):
+        cand = os.path.join(VENV_BIN, "python")
+        return [cand if os.access(cand, os.X_OK) else sys.executable]
+    if name == "micropython":
+        return [need_tool("micropython")]
+    raise ValueError("unknown interpreter {!r}".format(name))
+
+
+# --- the lab ----------------------------------------------------------------
+
+def _ip(*args, check=True):
+    r = subprocess.run(["ip"] + list(args), capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("ip {} failed: {}".format(" ".join(args), r.stderr.strip()))
+    return r
+
+
+class Lab:
+    """Two network namespaces joined by a veth pair; see the module docstring.
+
+    Attributes: server_ns, client_ns (namespace names), server_if, client_if
+    (interface names inside them), server_ip, client_mac (bytes, 6), tmp (a
+    private temporary directory), procs (Popen objects this Lab started).
+    """
+
+    def __init__(self, server_if="srv0", client_if="cli0", server_ip=SERVER_IP):
+        _counter[0] += 1
+        base = "d4c-{}-{}".format(os.getpid(), _counter[0])
+        self.server_ns = base + "-s"
+        self.client_ns = base + "-c"
+        self.server_if = server_if
+        self.client_if = client_if
+        self.server_ip = server_ip
+        self.procs = []
+        self.tmp = None
+        self._made = []
+        self._closed = False
+
+    # context manager
+    def __enter__(self):
+        try:
+            self._setup()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _setup(self):
+        _open_labs.append(self)
+        self.tmp = tempfile.mkdtemp(prefix=self.server_ns[:-2] + "-")
+        os.chmod(self.tmp, 0o755)  # servers may drop privileges and still read their config
+        for ns in (self.server_ns, self.client_ns):
+            _ip("netns", "add", ns)
+            self._made.append(ns)
+            _ip("-n", ns, "link", "set", "lo", "up")
+            # No IPv6 chatter (router solicitations, DAD) on the test LAN.
+            self.run(["sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
+                      "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"], ns=ns, check=False)
+        # Created directly inside the two namespaces: never in the root one.
+        _ip("link", "add", self.server_if, "netns", self.server_ns, "type", "veth",
+            "peer", "name", self.client_if, "netns", self.client_ns)
+        _ip("-n", self.server_ns, "addr", "add",
+            "{}/{}".format(self.server_ip, PREFIX), "dev", self.server_if)
+        _ip("-n", self.server_ns, "link", "set", self.server_if, "up")
+        _ip("-n", self.client_ns, "link", "set", self.client_if, "up")
+        out = _ip("-n", self.client_ns, "-o", "link", "show", self.client_if).stdout
+        mac = out.split("link/ether", 1)[1].split()[0]
+        self.client_mac = binascii.unhexlify(mac.replace(":", ""))
+
+    def close(self):
+        """Kill what this Lab started, delete its namespaces and temp dir.
+        Safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        for p in reversed(self.procs):
+            _stop(p)
+        for ns in reversed(self._made):
+            _ip("netns", "del", ns, check=False)
+        self._made = []
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self in _open_labs:
+            _open_labs.remove(self)
+
+    def ns(self, which):
+        """Namespace name for "server"/"client" (or a namespace name itself)."""
+        return {"server": self.server_ns, "client": self.client_ns}.get(which, which)
+
+    # processes
+    def run(self, cmd, ns="client", check=True, timeout=30, **kw):
+        """Run `cmd` (list) to completion inside namespace `ns`; returns the
+        CompletedProcess (text output captured)."""
+        kw.setdefault("capture_output", True)
+        kw.setdefault("text", True)
+        r = subprocess.run(["ip", "netns", "exec", self.ns(ns)] + list(cmd),
+                           timeout=timeout, **kw)
+        if check and r.returncode != 0:
+            raise RuntimeError("{} exited {} in {}:\n{}{}".format(
+                cmd, r.returncode, ns, r.stdout or "", r.stderr or ""))
+        return r
+
+    def start(self, cmd, ns="client", name=None, **kw):
+        """Start `cmd` (list) in the background inside namespace `ns`. Its
+        stdout and stderr go to a log file in self.tmp (`proc.log_path`;
+        read it with self.log(proc)). The process is stopped at teardown."""
+        name = name or os.path.basename(cmd[0])
+        log_path = os.path.join(self.tmp, "{}-{}.log".format(name, len(self.procs)))
+        log = open(log_path, "wb")
+        try:
+            p = subprocess.Popen(["ip", "netns", "exec", self.ns(ns)] + list(cmd),
+                                 stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        finally:
+            log.close()
+        p.log_path = log_path
+        p.name = name
+        self.procs.append(p)
+        return p
+
+    def stop(self, proc):
+        """Stop one process this Lab started (SIGTERM, then SIGKILL)."""
+        _stop(proc)
+
+    def log(self, proc):
+        with open(proc.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_udp_port(self, port, ns="server", proc=None, timeout=5.0):
+        """Wait until something in namespace `ns` has a UDP socket bound to
+        `port`; raise (with proc's log) if proc dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        want = ":{:04X}".format(port)
+        while True:
+            text = self.run(["cat", "/proc/net/udp"], ns=ns).stdout
+            if any(line.split()[1].endswith(want) for line in text.splitlines()[1:]):
+                return
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError("{} exited {} before binding UDP {}:\n{}".format(
+                    proc.name, proc.returncode, port, self.log(proc)))
+            if time.monotonic() > deadline:
+                raise RuntimeError("nothing bound UDP {} in {} after {} s{}".format(
+                    port, ns, timeout, ":\n" + self.log(proc) if proc else ""))
+            time.sleep(0.02)
+
+    # addresses
+    def client_addr(self, addr, prefix=PREFIX):
+        """Give the client interface an address (e.g. once a lease is bound)."""
+        _ip("-n", self.client_ns, "addr", "add", "{}/{}".format(addr, prefix),
+            "dev", self.client_if)
+
+    def client_flush(self):
+        """Remove every address from the client interface."""
+        _ip("-n", self.client_ns, "addr", "flush", "dev", self.client_if)
+
+    # servers
+    def dnsmasq(self, range_start="192.0.2.100", range_end="192.0.2.199", lease="2m",
+                extra_conf=(), args=()):
+        """Start dnsmasq as the DHCP server on the server veth and wait until
+        it listens. DNS is off (port=0), no ping before offers, authoritative,
+        leases (at least 2m: dnsmasq refuses shorter ones) in self.tmp.
+        Returns the Popen; its log is self.log(proc) (log-dhcp is on)."""
+        exe = need_tool("dnsmasq")
+        d = self.tmp
+        conf = [
+            "port=0",
+            "interface=" + self.server_if,
+            "bind-interfaces",
+            "dhcp-range={},{},255.255.255.0,{}".format(range_start, range_end, lease),
+            "dhcp-authoritative",
+            "no-ping",
+            "log-dhcp",
+            "dhcp-leasefile=" + os.path.join(d, "dnsmasq.leases"),
+            "pid-file=" + os.path.join(d, "dnsmasq.pid"),
+            "user=root",
+        ] + list(extra_conf)
+        path = os.path.join(d, "dnsmasq.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(conf) + "\n")
+        p = self.start([exe, "--keep-in-foreground", "--log-facility=-", "--conf-file=" + path]
+                       + list(args), ns="server", name="dnsmasq")
+        self.wait_udp_port(67, ns="server", proc=p)
+        return p
+
+    run_server = dnsmasq
+
+    # loss
+    def loss(self, percent, side="server"):
+        """Drop `percent` % of DHCP packets at random (nftables netdev egress,
+        which also sees packet-socket traffic). side="server": replies on the
+        server veth (udp sport 67); side="client": requests on the client
+        veth (udp dport 67). 0 removes the rule."""
+        if side == "server":
+            ns, dev, match = self.server_ns, self.server_if, "udp sport 67"
+        elif side == "client":
+            ns, dev, match = self.client_ns, self.client_if, "udp dport 67"
+        else:
+            raise ValueError("side must be 'server' or 'client'")
+        script = "add table netdev d4c_loss\ndelete table netdev d4c_loss\n"
+        if percent > 0:
+            if percent < 100:
+                match += " numgen random mod 100 < {}".format(int(percent))
+            script += ("table netdev d4c_loss {{\n chain eg {{\n"
+                       "  type filter hook egress device \"{}\" priority 0;\n"
+                       "  {} drop\n }}\n}}\n").format(dev, match)
+        self.run([need_tool("nft"), "-f", "-"], ns=ns, input=script)
+
+    # python in the client namespace
+    def python(self, code=None, script=None, args=(), interp="python", ns="client",
+               timeout=30, check=True, input=None):
+        """Run a Python snippet (`code`) or file (`script`) with `interp`
+        ("python": the venv's CPython; "micropython": the unix port) inside
+        namespace `ns`; shared/ is on the import path; `input` (str) is fed
+        to stdin. Returns the CompletedProcess (text). Keep each argument
+        under 256 characters: the MicroPython unix port aborts ("FATAL:
+        uncaught NLR") on longer ones; pass data through `input` instead."""
+        if (code is None) == (script is None):
+            raise ValueError("give exactly one of code, script")
+        if code is not None:
+            script = os.path.join(self.tmp, "snippet-{}.py".format(time.monotonic_ns()))
+            with open(script, "w") as f:
+                f.write(code)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = SHARED
+        env["MICROPYPATH"] = ".frozen:" + SHARED
+        return self.run(interpreter(interp) + [script] + [str(a) for a in args],
+                        ns=ns, timeout=timeout, check=check, env=env, input=input)
+
+
+def _stop(p, grace=2.0):
+    """Stop a process we started: its own session/process group (created by
+    start_new_session, so it holds only what we started), SIGTERM, then
+    SIGKILL after `grace` seconds."""
+    if p.poll() is not None:
+        return
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        p.terminate()
+    try:
+        p.wait(grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            p.kill()
+        p.wait(grace)
+
+
+@atexit.register
+def _close_all():
+    for lab in list(_open_labs):
+        lab.close()
+
+
+# --- raw DHCP payloads from the client namespace ----------------------------
+
+def exchange(lab, payloads, timeout=2.0, interp="python"):
+    """Send raw DHCP payloads (bytes or hex strings) from the client namespace
+    as UDP 0.0.0.0:68 -> 255.255.255.255:67 on lab.client_if, one after the
+    other, waiting after each up to `timeout` s for a reply with the same xid.
+    Returns the reply payloads (bytes, UDP payload only) in arrival order,
+    only those whose xid matches one that was sent. Needs a running server
+    (e.g. lab.dnsmasq()). Set the BOOTP broadcast flag in the payloads: the
+    client has no address, so unicast replies would not arrive."""
+    hexes = []
+    for p in payloads:
+        if isinstance(p, str):
+            p = binascii.unhexlify("".join(p.split()))
+        hexes.append(binascii.hexlify(p).decode())
+    r = lab.python(script=RIGCLIENT, interp=interp,
+                   args=[lab.client_if, int(timeout * 1000)], input="\n".join(hexes) + "\n",
+                   timeout=timeout * len(hexes) + 30)
+    return [binascii.unhexlify(line[2:]) for line in r.stdout.splitlines()
+            if line.startswith("R ")]
+
+
+exchange_with_dnsmasq = exchange
+
+
+MAGIC = b"\x63\x82\x53\x63"
+
+
+def bootp(op_type, mac, xid, options=(), ciaddr=b"\0\0\0\0", broadcast=True):
+    """Hand-packed BOOTREQUEST (stdlib only, independent of dhcp4c) with DHCP
+    message type `op_type`, the given chaddr/xid, and extra options as
+    (code, bytes) pairs; broadcast flag set by default."""
+    hdr = struct.pack("!BBBB4sHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0,
+                      0x8000 if broadcast else 0, ciaddr, b"\0" * 4, b"\0" * 4,
+                      b"\0" * 4, mac, b"", b"")
+    opts = bytes([53, 1, op_type])
+    for code, value in options:
+        opts += bytes([code, len(value)]) + value
+    return hdr + MAGIC + opts + b"\xff"
+
+
+def bootp_discover(mac, xid, options=()):
+    return bootp(1, mac, xid, options)
+
+
+def bootp_request(mac, xid, requested_ip, server_id, options=()):
+    """REQUEST in the SELECTING form (RFC 2131 table 5): options 50 and 54."""
+    return bootp(3, mac, xid, [(50, requested_ip), (54, server_id)] + list(options))
+
+
+def dhcp_options(payload):
+    """{code: bytes} of a reply's options field (no overload handling: a
+    rig helper for assertions, not the codec)."""
+    if payload[236:240] != MAGIC:
+        raise ValueError("no magic cookie")
+    out, i = {}, 240
+    while i < len(payload):
+        code = payload[i]
+        if code == 0:
+            i += 1
+            continue
+        if code == 255:
+            break
+        n = payload[i + 1]
+        out[code] = out.get(code, b"") + payload[i + 2:i + 2 + n]
+        i += 2 + n
+    return out
+
+
+def ip4(b):
+    return ".".join(str(x) for x in b)

@@ -1,0 +1,63 @@
+"""Project metadata: one version, an honest manifest, no generic installed names."""
+import glob
+import json
+import os
+
+import rig
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    tomllib = None
+
+
+def _pyproject():
+    path = os.path.join(rig.REPO, "pyproject.toml")
+    if tomllib:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    import re  # minimal fallback: the version line is all we read then
+    with open(path) as f:
+        return {"project": {"version": re.search(r'^version = "(.+)"', f.read(), re.M)[1]}}
+
+
+def _manifest():
+    with open(os.path.join(rig.REPO, "manifest.json")) as f:
+        return json.load(f)
+
+
+def test_version_is_the_same_in_pyproject_and_manifest():
+    assert _manifest()["version"] == _pyproject()["project"]["version"]
+
+
+def test_manifest_fields():
+    m = _manifest()
+    assert m["name"] == "dhcp4c"
+    assert m["default_ip"] is None or m["default_ip"].count(".") == 3
+    assert isinstance(m["board_files"], list)
+
+
+def test_manifest_lists_the_board_side_of_dhcp4c():
+    """Every listed file exists; every shared/dhcp4c/*.py except the host-only
+    optnames.py goes on the board."""
+    listed = _manifest()["board_files"]
+    for f in listed:
+        assert os.path.isfile(os.path.join(rig.REPO, f)), "manifest.json lists missing " + f
+    assert "shared/dhcp4c/optnames.py" not in listed
+    want = sorted(os.path.relpath(p, rig.REPO)
+                  for p in glob.glob(os.path.join(rig.SHARED, "dhcp4c", "*.py"))
+                  if os.path.basename(p) != "optnames.py")
+    have = sorted(f for f in listed if f.startswith("shared/dhcp4c/"))
+    assert have == want, "update manifest.json board_files: missing {}, extra {}".format(
+        sorted(set(want) - set(have)), sorted(set(have) - set(want)))
+
+
+def test_no_generic_top_level_names_installed():
+    if tomllib is None:
+        return
+    st = _pyproject()["tool"]["setuptools"]
+    names = list(st.get("packages", [])) + list(st.get("py-modules", []))
+    names += [k for k in st.get("package-dir", {}) if k]
+    tops = {n.split(".")[0] for n in names}
+    assert "dhcp4c" in tops
+    assert not tops & {"shared", "host", "tests", "firmware", "boards", "bench", "scripts"}
