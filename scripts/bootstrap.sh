@@ -21,7 +21,7 @@ PKGS=(dnsmasq-base kea-dhcp4-server isc-dhcp-server busybox udhcpc udhcpd
 SERVICES=(dnsmasq kea-dhcp4-server isc-dhcp-server isc-dhcp-server6
           kea-ctrl-agent kea-dhcp6-server kea-dhcp-ddns-server udhcpd)
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
 
 missing=()
 for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
@@ -65,9 +65,10 @@ fi
 # --- virtualenv -------------------------------------------------------------
 VENV=.venv
 STAMP=$VENV/.bootstrap-stamp
-want=$( { cat requirements-test.txt pyproject.toml; python3 -VV; } | sha256sum | cut -d' ' -f1)
+want=$( { cat requirements-test.txt pyproject.toml; python3 -VV; pwd; } | sha256sum | cut -d' ' -f1)
 
-if [[ ! -x $VENV/bin/python ]]; then
+# (Re)create the venv when it is missing or its interpreter no longer runs.
+if ! "$VENV/bin/python" -c "" 2>/dev/null; then
     say "creating $VENV"
     rm -rf "$VENV"
     python3 -m venv "$VENV"

@@ -15,9 +15,20 @@ for p in (os.path.join(os.path.dirname(HERE), "shared"), os.path.join(HERE, "cor
     if p not in sys.path:
         sys.path.insert(0, p)
 
+import signal  # noqa: E402
+
 import pytest  # noqa: E402
 
 import rig  # noqa: E402
+
+
+def _sigterm(signum, frame):
+    # Unwind like Ctrl-C, so fixtures tear their namespaces down.
+    raise KeyboardInterrupt("SIGTERM")
+
+
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _sigterm)
 
 
 @pytest.fixture
