@@ -1,0 +1,202 @@
+"""The client's states and every transition between them, as data.
+
+Theory of operation
+-------------------
+The client (dhcp4c.client.Client) is the RFC 2131 figure 5 state machine.
+It moves only along the edges of TRANSITIONS below; Client._set_state()
+refuses anything else, so this table *is* the behaviour, and to_dot()
+draws it (docs/state-machine.md is generated from it).
+
+    state         RFC 2131 fig. 5   seed diagram          what the client does there
+    STOPPED       (not in fig. 5)   Off                   nothing; initial state, after
+                                                          release, after an INFORM
+    INIT          INIT              SEND_DISCOVER         waits (pause between rounds,
+                                                          10 s after a DECLINE, back-off
+                                                          after repeated NAKs), then
+                                                          broadcasts DHCPDISCOVER
+    SELECTING     SELECTING         WaitOffer,            retransmits DISCOVER (§4.1);
+                                    EvaluateOffer         evaluates each OFFER (rejects
+                                                          unusable addresses: the seed's
+                                                          "Unacceptable" and "do not
+                                                          assign end address")
+    REQUESTING    REQUESTING        WaitAck               broadcasts DHCPREQUEST naming
+                                                          the chosen server; ACK/NAK only
+                                                          from that server
+    BOUND         BOUND             AddrAcq               holds the lease; waits for T1
+    RENEWING      RENEWING          Renew                 unicasts REQUEST to the lease's
+                                                          server (ciaddr set), §4.4.5
+    REBINDING     REBINDING         Renew                 broadcasts REQUEST to any server
+    INIT_REBOOT   INIT-REBOOT       -                     (transient) starts from a stored
+                                                          lease
+    REBOOTING     REBOOTING         -                     broadcasts REQUEST for the stored
+                                                          address (option 50, no server id)
+    LINK_DOWN     (not in fig. 5)   -                     carrier lost: nothing is sent;
+                                                          the lease is kept until it expires;
+                                                          link up -> INIT-REBOOT
+    INFORMING     (§3.4, no state)  -                     DHCPINFORM for an address
+                                                          configured by other means
+    release (the seed's SendRelease) is the edge to STOPPED labelled "release":
+    a DHCPRELEASE is unicast to the server when a lease is held.
+
+Each edge carries a reason ("why"); a state-change event reports exactly that
+(from, to, why) triple, so the events can be checked against this table.
+"""
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+
+STOPPED = const(0)
+INIT = const(1)
+SELECTING = const(2)
+REQUESTING = const(3)
+BOUND = const(4)
+RENEWING = const(5)
+REBINDING = const(6)
+INIT_REBOOT = const(7)
+REBOOTING = const(8)
+LINK_DOWN = const(9)
+INFORMING = const(10)
+N_STATES = const(11)
+
+NAMES = ("STOPPED", "INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING",
+         "REBINDING", "INIT_REBOOT", "REBOOTING", "LINK_DOWN", "INFORMING")
+
+# Reasons (the labels on the edges).
+START = "start"
+RESTART = "restart"
+RELEASE = "release"
+DOWN = "link down"
+UP = "link up"
+DISCOVER = "send DISCOVER"
+OFFER = "offer accepted"
+NO_OFFER = "no offer"
+ACK = "ACK"
+NAK = "NAK"
+NO_ACK = "no ACK"
+T1 = "T1"
+T2 = "T2"
+RENEW = "renew"
+REBIND = "rebind"
+EXPIRED = "lease expired"
+DECLINE = "decline"
+REBOOT = "send REQUEST"
+INFORM = "inform"
+
+# The only transitions there are: (from, to, why).
+TRANSITIONS = (
+    (STOPPED, INIT, START),
+    (STOPPED, INIT, RESTART),
+    (STOPPED, INIT_REBOOT, START),
+    (STOPPED, INFORMING, INFORM),
+
+    (INIT, SELECTING, DISCOVER),
+    (INIT, STOPPED, RELEASE),
+    (INIT, LINK_DOWN, DOWN),
+
+    (SELECTING, REQUESTING, OFFER),
+    (SELECTING, INIT, NO_OFFER),
+    (SELECTING, INIT, RESTART),
+    (SELECTING, STOPPED, RELEASE),
+    (SELECTING, LINK_DOWN, DOWN),
+
+    (REQUESTING, BOUND, ACK),
+    (REQUESTING, INIT, NAK),
+    (REQUESTING, INIT, NO_ACK),
+    (REQUESTING, INIT, RESTART),
+    (REQUESTING, STOPPED, RELEASE),
+    (REQUESTING, LINK_DOWN, DOWN),
+
+    (BOUND, RENEWING, T1),
+    (BOUND, RENEWING, RENEW),
+    (BOUND, REBINDING, T2),
+    (BOUND, REBINDING, REBIND),
+    (BOUND, INIT, EXPIRED),
+    (BOUND, INIT, DECLINE),
+    (BOUND, INIT, RESTART),
+    (BOUND, STOPPED, RELEASE),
+    (BOUND, LINK_DOWN, DOWN),
+
+    (RENEWING, BOUND, ACK),
+    (RENEWING, BOUND, NO_ACK),       # infinite lease: give up renewing, keep it
+    (RENEWING, REBINDING, T2),
+    (RENEWING, REBINDING, REBIND),
+    (RENEWING, INIT, NAK),
+    (RENEWING, INIT, EXPIRED),
+    (RENEWING, INIT, RESTART),
+    (RENEWING, STOPPED, RELEASE),
+    (RENEWING, LINK_DOWN, DOWN),
+
+    (REBINDING, BOUND, ACK),
+    (REBINDING, BOUND, NO_ACK),      # infinite lease: give up rebinding, keep it
+    (REBINDING, INIT, NAK),
+    (REBINDING, INIT, EXPIRED),
+    (REBINDING, INIT, RESTART),
+    (REBINDING, STOPPED, RELEASE),
+    (REBINDING, LINK_DOWN, DOWN),
+
+    (INIT_REBOOT, REBOOTING, REBOOT),
+
+    (REBOOTING, BOUND, ACK),
+    (REBOOTING, BOUND, NO_ACK),      # after link up, lease still valid (§3.2 step 4)
+    (REBOOTING, INIT, NAK),
+    (REBOOTING, INIT, NO_ACK),
+    (REBOOTING, INIT, EXPIRED),
+    (REBOOTING, INIT, RESTART),
+    (REBOOTING, STOPPED, RELEASE),
+    (REBOOTING, LINK_DOWN, DOWN),
+
+    (LINK_DOWN, INIT, UP),
+    (LINK_DOWN, INIT_REBOOT, UP),
+    (LINK_DOWN, STOPPED, RELEASE),
+
+    (INFORMING, STOPPED, ACK),
+    (INFORMING, STOPPED, NO_ACK),
+    (INFORMING, STOPPED, RELEASE),
+    (INFORMING, STOPPED, DOWN),
+    (INFORMING, INIT, RESTART),
+)
+
+# The states in which each command may be given; anywhere else it raises
+# UsageError. (release, link_down and link_up are accepted everywhere and
+# do nothing where there is nothing to do.)
+ALL = (STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING,
+       INIT_REBOOT, REBOOTING, LINK_DOWN, INFORMING)
+CMD_START = (STOPPED,)
+CMD_INFORM = (STOPPED,)
+CMD_RENEW = (BOUND, RENEWING)
+CMD_REBIND = (BOUND, RENEWING, REBINDING)
+CMD_DECLINE = (BOUND,)
+CMD_RESTART = (STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING,
+               REBOOTING, INFORMING)
+CMD_RELEASE = ALL
+CMD_LINK = ALL
+
+# States that hold a lease (an address the caller has configured).
+HAVE_LEASE = (BOUND, RENEWING, REBINDING)
+
+
+def allowed(old, new, why):
+    """True when (old, new, why) is an edge of TRANSITIONS."""
+    for t in TRANSITIONS:
+        if t[0] == old and t[1] == new and t[2] == why:
+            return True
+    return False
+
+
+def to_dot(name="dhcp4c"):
+    """The transition table as a Graphviz digraph (edges with the same ends merged)."""
+    lines = ["digraph {} {{".format(name), "  rankdir=TB;",
+             "  node [shape=box, style=rounded];"]
+    done = []
+    for t in TRANSITIONS:
+        key = (t[0], t[1])
+        if key in done:
+            continue
+        done.append(key)
+        why = [u[2] for u in TRANSITIONS if u[0] == t[0] and u[1] == t[1]]
+        lines.append('  {} -> {} [label="{}"];'.format(
+            NAMES[t[0]], NAMES[t[1]], "\\n".join(why)))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
