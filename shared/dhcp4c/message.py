@@ -14,7 +14,7 @@ Every length is checked here before it is used (MicroPython's struct is lax
 about short and long buffers), so no struct at all.
 """
 from dhcp4c.errors import MalformedError, UsageError
-from dhcp4c.options import check_fixed, split4, text, uint, value, decode_domains, \
+from dhcp4c.options import FIXED, check_fixed, split4, text, uint, value, decode_domains, \
     decode_routes
 
 COOKIE = b"\x63\x82\x53\x63"   # RFC 2131 §3
@@ -25,42 +25,121 @@ _OVERLOAD_FILE = 1
 _OVERLOAD_SNAME = 2
 
 
+def _u16(hdr, at):
+    return (hdr[at] << 8) | hdr[at + 1]
+
+
+def _field(at, size, name):
+    """A fixed-size bytes field of the header, read from and written to wire form."""
+    def get(self):
+        return bytes(self._hdr[at:at + size])
+
+    def put(self, raw):
+        if len(raw) != size:
+            raise UsageError("{} must be {} bytes, not {}".format(name, size, len(raw)))
+        self._writable()[at:at + size] = raw
+    return property(get, put)
+
+
+def _byte(at):
+    def get(self):
+        return self._hdr[at]
+
+    def put(self, v):
+        self._writable()[at] = v & 0xFF
+    return property(get, put)
+
+
+def _word(at):
+    def get(self):
+        return _u16(self._hdr, at)
+
+    def put(self, v):
+        hdr = self._writable()
+        hdr[at] = (v >> 8) & 0xFF
+        hdr[at + 1] = v & 0xFF
+    return property(get, put)
+
+
+def _text(at, size, overload_bit):
+    """sname / file: up to the first NUL; empty when overloaded with options."""
+    def get(self):
+        if self._ov & overload_bit:
+            return b""
+        raw = bytes(self._hdr[at:at + size])
+        n = raw.find(b"\x00")
+        return raw if n < 0 else raw[:n]
+
+    def put(self, raw):
+        if len(raw) > size:
+            raise UsageError("field is {} bytes, at most {}".format(len(raw), size))
+        hdr = self._writable()
+        hdr[at:at + size] = bytes(raw) + bytes(size - len(raw))
+        self._ov &= ~overload_bit
+    return property(get, put)
+
+
 class Message:
-    """One DHCP message. Addresses and xid are 4-byte bytes; options raw.
+    """One DHCP message: the fixed header in wire form plus raw options.
+
+    Header fields are properties over the 236 header bytes (a decoded
+    message keeps the received bytes and copies them only on first write),
+    so decode() allocates little and encode() copies the header in one go.
+    Addresses, xid and chaddr are bytes (4, 4, 16); the others ints.
 
     `options` maps code -> bytes (RFC 3396 pieces already joined); `order`
     lists the codes in wire order so that encode() re-creates them as they
     came. Use set()/remove() to keep both in step.
     """
 
-    def __init__(self, op=1):
-        self.op = op
-        self.htype = 1
-        self.hlen = 6
-        self.hops = 0
-        self.xid = ZERO4
-        self.secs = 0
-        self.flags = 0
-        self.ciaddr = ZERO4
-        self.yiaddr = ZERO4
-        self.siaddr = ZERO4
-        self.giaddr = ZERO4
-        self.chaddr = bytes(16)
-        self.sname = b""
-        self.file = b""
+    op = _byte(0)
+    htype = _byte(1)
+    hlen = _byte(2)
+    hops = _byte(3)
+    xid = _field(4, 4, "xid")
+    secs = _word(8)
+    flags = _word(10)
+    ciaddr = _field(12, 4, "ciaddr")
+    yiaddr = _field(16, 4, "yiaddr")
+    siaddr = _field(20, 4, "siaddr")
+    giaddr = _field(24, 4, "giaddr")
+    chaddr = _field(28, 16, "chaddr")
+    sname = _text(44, 64, _OVERLOAD_SNAME)
+    file = _text(108, 128, _OVERLOAD_FILE)
+
+    def __init__(self, op=1, _hdr=None):
+        if _hdr is None:
+            _hdr = bytearray(236)
+            _hdr[0] = op
+            _hdr[1] = 1   # Ethernet
+            _hdr[2] = 6
+        self._hdr = _hdr
+        self._ov = 0      # RFC 2132 §9.3 overload bits in effect when decoded
         self.options = {}
         self.order = []
 
+    def _writable(self):
+        hdr = self._hdr
+        if not isinstance(hdr, bytearray):
+            hdr = self._hdr = bytearray(hdr[:236])
+        return hdr
+
+    def header(self):
+        """The 236 header bytes as on the wire (overloaded sname/file zeroed)."""
+        hdr = bytearray(self._hdr[:236])
+        if self._ov & _OVERLOAD_SNAME:
+            hdr[44:108] = bytes(64)
+        if self._ov & _OVERLOAD_FILE:
+            hdr[108:236] = bytes(128)
+        return hdr
+
     def __eq__(self, other):
-        return (isinstance(other, Message) and self.op == other.op
-                and self.htype == other.htype and self.hlen == other.hlen
-                and self.hops == other.hops and self.xid == other.xid
-                and self.secs == other.secs and self.flags == other.flags
-                and self.ciaddr == other.ciaddr and self.yiaddr == other.yiaddr
-                and self.siaddr == other.siaddr and self.giaddr == other.giaddr
-                and self.chaddr == other.chaddr and self.sname == other.sname
-                and self.file == other.file and self.options == other.options
-                and self.order == other.order)
+        if not isinstance(other, Message):
+            return False
+        a = self._hdr
+        b = other._hdr
+        return (a[:44] == b[:44] and self.sname == other.sname and self.file == other.file
+                and self.options == other.options and self.order == other.order)
 
     def __ne__(self, other):
         return not self.__eq__(other)
@@ -69,7 +148,8 @@ class Message:
         from dhcp4c.constants import MSG_NAMES
         t = self.msg_type
         return "<Message {} xid={} yiaddr={} options={}>".format(
-            MSG_NAMES[t] if t < len(MSG_NAMES) else t, self.xid.hex(),
+            MSG_NAMES[t] if t < len(MSG_NAMES) else t,
+            "".join(["{:02x}".format(b) for b in self.xid]),
             ".".join([str(b) for b in self.yiaddr]), self.order)
 
     # -- raw options -------------------------------------------------------
@@ -142,7 +222,7 @@ class Message:
         return None if raw is None else decode_domains(raw)
 
     def hw_addr(self):
-        return self.chaddr[:min(self.hlen, 16)]
+        return bytes(self._hdr[28:28 + min(self._hdr[2], 16)])
 
 
 def _parse_options(data, i, end, options, order, field):
@@ -160,22 +240,16 @@ def _parse_options(data, i, end, options, order, field):
             return
         if i + 1 >= end:
             raise MalformedError(field, i, "option {} has no length byte".format(code))
-        n = data[i + 1]
-        if i + 2 + n > end:
-            raise MalformedError(field, i, "option {} length {} runs past the end".format(code, n))
-        piece = data[i + 2:i + 2 + n]
+        j = i + 2 + data[i + 1]
+        if j > end:
+            raise MalformedError(field, i, "option {} length {} runs past the end".format(
+                code, data[i + 1]))
         if code in options:
-            options[code] += piece
+            options[code] += data[i + 2:j]
         else:
-            options[code] = piece
+            options[code] = data[i + 2:j]
             order.append(code)
-        i += 2 + n
-
-
-def _cstring(raw):
-    """sname/file text: up to the first NUL (servers may leave garbage after it)."""
-    n = raw.find(b"\x00")
-    return raw if n < 0 else raw[:n]
+        i = j
 
 
 def decode(data):
@@ -190,21 +264,9 @@ def decode(data):
     op = data[0]
     if op != 1 and op != 2:
         raise MalformedError("op", 0, "{} is neither BOOTREQUEST nor BOOTREPLY".format(op))
-    hlen = data[2]
-    if hlen > 16:
-        raise MalformedError("hlen", 2, "{} > 16".format(hlen))
-    m = Message(op)
-    m.htype = data[1]
-    m.hlen = hlen
-    m.hops = data[3]
-    m.xid = data[4:8]
-    m.secs = (data[8] << 8) | data[9]
-    m.flags = (data[10] << 8) | data[11]
-    m.ciaddr = data[12:16]
-    m.yiaddr = data[16:20]
-    m.siaddr = data[20:24]
-    m.giaddr = data[24:28]
-    m.chaddr = data[28:44]
+    if data[2] > 16:
+        raise MalformedError("hlen", 2, "{} > 16".format(data[2]))
+    m = Message(op, data)
     options = m.options
     _parse_options(data, OPTIONS_AT, n, options, m.order, "options")
     # RFC 2131 §4.1 / RFC 3396 §5: overloaded fields follow the options
@@ -219,28 +281,33 @@ def decode(data):
             _parse_options(data, 108, 236, options, m.order, "file (overloaded)")
         if ov & _OVERLOAD_SNAME:
             _parse_options(data, 44, 108, options, m.order, "sname (overloaded)")
-    else:
-        ov = 0
-    if not ov & _OVERLOAD_SNAME:
-        m.sname = _cstring(data[44:108])
-    if not ov & _OVERLOAD_FILE:
-        m.file = _cstring(data[108:236])
+        m._ov = ov
     for code in m.order:
-        check_fixed(code, options[code], OPTIONS_AT)
-    t = m.msg_type
-    if not t:
+        if code in FIXED:  # cheap test first: most options have no fixed size
+            check_fixed(code, options[code], OPTIONS_AT)
+    t = options.get(53)
+    if not t or not t[0]:
         raise MalformedError("option 53", OPTIONS_AT, "message type missing")
-    if t > 18:
-        raise MalformedError("option 53", OPTIONS_AT, "unknown message type {}".format(t))
+    if t[0] > 18:
+        raise MalformedError("option 53", OPTIONS_AT, "unknown message type {}".format(t[0]))
     return m
 
 
-def _put(buf, at, raw, size, field):
+def _put_split(buf, at, code, raw, size):
+    """RFC 3396 §7: a value longer than 255 bytes goes out as several options."""
     n = len(raw)
-    if n > size:
-        raise UsageError("{} is {} bytes, at most {}".format(field, n, size))
-    buf[at:at + n] = raw
-    return at + size
+    i = 0
+    while True:
+        k = min(n - i, 255)
+        if at + 2 + k >= size:
+            raise UsageError("message does not fit in {} bytes".format(size))
+        buf[at] = code & 0xFF
+        buf[at + 1] = k
+        buf[at + 2:at + 2 + k] = raw[i:i + k]
+        at += 2 + k
+        i += k
+        if i >= n:
+            return at
 
 
 def encode_into(msg, buf):
@@ -248,24 +315,7 @@ def encode_into(msg, buf):
     size = len(buf)
     if size < MIN_SIZE:
         raise UsageError("buffer must hold at least {} bytes".format(MIN_SIZE))
-    for i in range(OPTIONS_AT):
-        buf[i] = 0
-    buf[0] = msg.op & 0xFF
-    buf[1] = msg.htype & 0xFF
-    buf[2] = msg.hlen & 0xFF
-    buf[3] = msg.hops & 0xFF
-    _put(buf, 4, msg.xid, 4, "xid")
-    buf[8] = (msg.secs >> 8) & 0xFF
-    buf[9] = msg.secs & 0xFF
-    buf[10] = (msg.flags >> 8) & 0xFF
-    buf[11] = msg.flags & 0xFF
-    _put(buf, 12, msg.ciaddr, 4, "ciaddr")
-    _put(buf, 16, msg.yiaddr, 4, "yiaddr")
-    _put(buf, 20, msg.siaddr, 4, "siaddr")
-    _put(buf, 24, msg.giaddr, 4, "giaddr")
-    _put(buf, 28, msg.chaddr, 16, "chaddr")
-    _put(buf, 44, msg.sname, 64, "sname")
-    _put(buf, 108, msg.file, 128, "file")
+    buf[0:236] = msg.header()
     buf[236:240] = COOKIE
     at = OPTIONS_AT
     options = msg.options
@@ -275,31 +325,34 @@ def encode_into(msg, buf):
     for code in codes:
         raw = options[code]
         n = len(raw)
-        i = 0
-        while True:  # RFC 3396 §7: split values longer than 255 bytes
-            k = min(n - i, 255)
-            if at + 2 + k >= size:
-                raise UsageError("message does not fit in {} bytes".format(size))
-            buf[at] = code & 0xFF
-            buf[at + 1] = k
-            buf[at + 2:at + 2 + k] = raw[i:i + k]
-            at += 2 + k
-            i += k
-            if i >= n:
-                break
+        if n < 256 and at + n + 2 < size:  # the common case: one piece
+            buf[at] = code
+            buf[at + 1] = n
+            at += 2
+            buf[at:at + n] = raw
+            at += n
+        else:
+            at = _put_split(buf, at, code, raw, size)
     buf[at] = 255
     at += 1
-    while at < MIN_SIZE:
-        buf[at] = 0
-        at += 1
+    if at < MIN_SIZE:
+        buf[at:MIN_SIZE] = bytes(MIN_SIZE - at)
+        at = MIN_SIZE
     return at
 
 
 def encode(msg):
-    """The wire bytes of msg (at least 300 bytes, END-terminated)."""
-    need = OPTIONS_AT + 1
-    for raw in msg.options.values():
-        need += len(raw) + 2 * (len(raw) // 255 + 1)
-    buf = bytearray(max(need + 1, MIN_SIZE))
-    n = encode_into(msg, buf)
-    return bytes(buf) if n == len(buf) else bytes(buf[:n])
+    """The wire bytes of msg (at least 300 bytes, END-terminated).
+
+    Boards should prefer encode_into() with one long-lived buffer.
+    """
+    try:
+        buf = bytearray(1500)  # an Ethernet MTU holds every message we send
+        n = encode_into(msg, buf)
+    except UsageError:  # longer: size it exactly
+        need = OPTIONS_AT + 1
+        for raw in msg.options.values():
+            need += len(raw) + 2 * (len(raw) // 255 + 1)
+        buf = bytearray(need + 1)
+        n = encode_into(msg, buf)
+    return bytes(buf[:n])
