@@ -38,3 +38,11 @@ def lab():
     rig.need_root()
     with rig.Lab() as lab:
         yield lab
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show what ran outside pytest's view (the MicroPython runs)."""
+    if rig.REPORT:
+        terminalreporter.section("runs under the micropython unix port")
+        for line in rig.REPORT:
+            terminalreporter.write_line(line)

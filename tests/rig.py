@@ -44,6 +44,7 @@ PREFIX = 24
 
 _counter = [0]
 _open_labs = []
+REPORT = []  # lines tests want shown in pytest's terminal summary (see conftest.py)
 
 
 # --- skip or fail -----------------------------------------------------------

@@ -32,7 +32,7 @@ def test_core_file_under_micropython(path):
     assert r.returncode == 0, "micropython run of {} failed:\n{}".format(path, out)
     last = r.stdout.strip().splitlines()[-1]
     assert last.startswith("micropython: ") and last.endswith(" passed, 0 failed"), out
-    print(last)
+    rig.REPORT.append("{}: {}".format(os.path.basename(path), last))
 
 
 def test_mprun_reports_failures(tmp_path):
