@@ -37,16 +37,22 @@ def test_manifest_fields():
     assert isinstance(m["board_files"], list)
 
 
+# Modules of dhcp4c that stay off boards: the option-name table for display,
+# and the IPv4/UDP framing only raw-socket hosts need.
+HOST_ONLY = ("optnames.py", "ipudp.py")
+
+
 def test_manifest_lists_the_board_side_of_dhcp4c():
     """Every listed file exists; every shared/dhcp4c/*.py except the host-only
-    optnames.py goes on the board."""
+    ones goes on the board."""
     listed = _manifest()["board_files"]
     for f in listed:
         assert os.path.isfile(os.path.join(rig.REPO, f)), "manifest.json lists missing " + f
-    assert "shared/dhcp4c/optnames.py" not in listed
+    for name in HOST_ONLY:
+        assert "shared/dhcp4c/" + name not in listed, name + " is host-only"
     want = sorted(os.path.relpath(p, rig.REPO)
                   for p in glob.glob(os.path.join(rig.SHARED, "dhcp4c", "*.py"))
-                  if os.path.basename(p) != "optnames.py")
+                  if os.path.basename(p) not in HOST_ONLY)
     have = sorted(f for f in listed if f.startswith("shared/dhcp4c/"))
     assert have == want, "update manifest.json board_files: missing {}, extra {}".format(
         sorted(set(want) - set(have)), sorted(set(have) - set(want)))
