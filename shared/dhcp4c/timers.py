@@ -45,16 +45,17 @@ def lease_times(lease, t1, t2):
 
     lease None (no option 51) or shorter than MIN_LEASE becomes MIN_LEASE.
     RFC 2131 §4.4.5 defaults: T1 = 0.5 * lease, T2 = 0.875 * lease. Repairs
-    (the RFC only implies T1 < T2 < lease): T2 missing or >= lease -> default;
-    T1 missing or >= T2 -> 0.5 * lease, or 4/7 of T2 if that is still >= T2.
+    (the RFC only implies 0 < T1 < T2 < lease): T2 missing, 0 or >= lease ->
+    default; T1 missing, 0 or >= T2 -> 0.5 * lease, or 4/7 of T2 if that is
+    still >= T2.
     """
     if lease == INFINITE:
         return INFINITE, None, None
     if lease is None or lease < MIN_LEASE:
         lease = MIN_LEASE
-    if t2 is None or t2 >= lease:
+    if not t2 or t2 >= lease:
         t2 = lease - (lease >> 3)
-    if t1 is None or t1 >= t2:
+    if not t1 or t1 >= t2:
         t1 = lease >> 1
         if t1 >= t2:
             t1 = t2 * 4 // 7
