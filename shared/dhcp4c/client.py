@@ -132,7 +132,7 @@ class Config:
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
         opts = []
         cid = self.client_id
-        if cid == "hw":
+        if isinstance(cid, str) and cid == "hw":
             opts.append((61, client_id_hw(mac)))
         elif cid is not None:
             opts.append((61, _b(cid)))
