@@ -98,17 +98,20 @@ class Config:
                   (udhcpc -A, default 20)
     offer_wait    ms to wait for an offer of the requested address after an
                   acceptable offer of another one (default 500; 0: take the first)
+    start_delay   ms: wait a random 1..start_delay ms before the first DISCOVER
+                  (§4.4.1 says 1-10 s, SHOULD; default 0 - departure from the
+                  RFC for a fast start, the caller can set 10000)
     """
 
     def __init__(self, requested=None, client_id="hw", hostname=None, fqdn=None,
                  vendor_class=None, prl=DEFAULT_PRL, max_size=576, broadcast=True,
-                 extra=(), tries=5, timeout=None, pause=20, offer_wait=500):
+                 extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0):
         if requested is not None and len(requested) != 4:
             raise UsageError("requested must be 4 bytes")
         if max_size is not None and not 576 <= max_size <= 65535:
             raise UsageError("max_size must be 576..65535 (RFC 2132 §9.10)")
-        if tries < 0 or pause < 0 or offer_wait < 0:
-            raise UsageError("tries, pause and offer_wait must be >= 0")
+        if tries < 0 or pause < 0 or offer_wait < 0 or start_delay < 0:
+            raise UsageError("tries, pause, offer_wait and start_delay must be >= 0")
         if timeout is not None and timeout < 1:
             raise UsageError("timeout must be >= 1 s")
         for code, raw in extra:
@@ -127,6 +130,7 @@ class Config:
         self.timeout = timeout
         self.pause = pause
         self.offer_wait = offer_wait
+        self.start_delay = start_delay
 
     def options(self, mac):
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
@@ -201,7 +205,7 @@ class Client:
     def __init__(self, mac, config=None, rand32=None):
         if mac is None or len(mac) != 6:
             raise UsageError("mac must be 6 bytes")
-        if rand32 is None:
+        if rand32 is None or not callable(rand32):
             raise UsageError("rand32 is required (a callable returning 0..2**32-1)")
         self.mac = bytes(mac)
         self.config = config if config is not None else Config()
@@ -246,6 +250,13 @@ class Client:
                 d = e
         return d
 
+    def time_in_states(self, now):
+        """stats.state_ms plus the time spent so far in the current state (a new list)."""
+        t = list(self.stats.state_ms)
+        if self._now is not None:
+            t[self.state] += now - self._entered
+        return t
+
     # -- input -------------------------------------------------------------
     def tick(self, now):
         """Handle every deadline that is due at `now`."""
@@ -261,7 +272,7 @@ class Client:
             self._receive(data, now, src)
         except (ValueError, IndexError) as e:   # MalformedError is a ValueError
             self._drop(DROP_MALFORMED)
-            self._event(Error("malformed", getattr(e, "why", None) or str(e)))
+            self._event(Error("malformed", str(e)))
         self._advance(now)
 
     def send_failed(self, now, reason):
@@ -284,7 +295,11 @@ class Client:
             if lease is not None:
                 self._requested = lease.address
             self._set_state(now, S.INIT, S.START)
-            self._discover(now)
+            delay = self.config.start_delay
+            if delay:   # §4.4.1: "SHOULD wait a random time between one and ten seconds"
+                self._deadline = now + 1 + self._rand() % delay
+            else:
+                self._discover(now)
         self._advance(now)
 
     def inform(self, now, addr):

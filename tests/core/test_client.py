@@ -329,7 +329,10 @@ def test_malformed_never_raises():
         r.recv(junk)
     assert r.c.stats.drops[T.DROP_MALFORMED] == 5
     log = r.log()
-    assert len(log) == 5 and log[0].startswith("error malformed")
+    assert log[:3] == ["error malformed header at offset 0: truncated: 0 bytes, need 236",
+                       "error malformed header at offset 100: truncated: 100 bytes, need 236",
+                       "error malformed magic cookie at offset 236: missing or wrong"]
+    assert len(log) == 5
     good = SRV.offer(d)
     r.recv(good)
     assert r.c.state == S.REQUESTING
@@ -373,3 +376,21 @@ def test_infinite_lease_never_expires_renew_on_command():
     r.at(r.c.next_deadline())
     assert r.log() == ["RENEWING>BOUND no ACK"] and r.c.lease is lease
     assert r.c.next_deadline() is None and r.c.stats.renew_fail == 1
+
+
+def test_start_delay_desynchronises_first_discover():
+    r = Run(Config(start_delay=10000))
+    r.start()
+    assert r.log() == ["STOPPED>INIT start"] and r.sent() == []
+    d = r.c.next_deadline()
+    assert d == 1 + 3001 % 10000                 # FakeRand's first value
+    r.at(d)
+    assert r.log() == ["INIT>SELECTING send DISCOVER"] and len(r.sent()) == 1
+
+
+def test_time_in_states_includes_current():
+    r = Run()
+    r.now = 1000
+    r.bind()
+    t = r.c.time_in_states(5000)
+    assert t[S.BOUND] == 4000 and t[S.STOPPED] == 0 and sum(t) == 4000
