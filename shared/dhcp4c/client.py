@@ -314,7 +314,8 @@ class Client:
         self._transmit(now)
 
     def renew(self, now):
-        """Renew now (BOUND -> RENEWING), or retransmit at once in RENEWING."""
+        """Renew now (BOUND -> RENEWING); in RENEWING or REBINDING (past T2, where
+        §4.4.5 allows no way back) retransmit the current request at once."""
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_RENEW, "renew")

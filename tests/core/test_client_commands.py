@@ -258,6 +258,9 @@ def test_renew_and_rebind_commands():
     assert m3[1] is None and m3[0].xid != m[0].xid
     r.c.rebind(r.now)
     assert len(r.sent()) == 1
+    r.c.renew(r.now)                         # past T2 a renew retransmits the rebind
+    s = r.sent()
+    assert len(s) == 1 and s[0][1] is None and r.c.state == S.REBINDING
     r.recv(SRV.ack(m3[0]))
     assert r.c.state == S.BOUND and r.c.stats.rebind_ok == 1
     assert r.c.stats.renew_fail == 0           # a command is not a failure
@@ -396,8 +399,9 @@ def test_usage_errors():
     r.at(100)
     raises(UsageError, r.c.tick, 99)              # time went backwards
     raises(UsageError, r.c.receive, b"", 50)
-    r, _ = rebinding()
+    r, _ = rebooting()
     raises(UsageError, r.c.renew, r.now)
+    raises(UsageError, r.c.rebind, r.now)
     r, _ = bound()
     r.c.link_down(r.now)
     raises(UsageError, r.c.restart, r.now)
