@@ -231,6 +231,10 @@ class Client:
         self._out = []
         self._events = []
 
+    def __repr__(self):
+        return "<Client {} {} lease {}>".format(
+            ":".join(["{:02x}".format(b) for b in self.mac]), S.NAMES[self.state], self.lease)
+
     # -- output ------------------------------------------------------------
     def next_datagram(self):
         """Next (payload_bytes, dst) to send to port 67, or None. dst None: broadcast."""
