@@ -4,7 +4,7 @@ INIT-REBOOT. Also the exact bytes of every message form the client sends.
 Runs on CPython and MicroPython."""
 from portable import unhex
 from vectors import REPLIES
-from fakeserver import Run, Server, MAC, SID, ADDR
+from fakeserver import Run, MAC, SID, ADDR
 from dhcp4c import build, states as S
 from dhcp4c.client import Client, Config
 from dhcp4c.lease import Lease
