@@ -58,7 +58,7 @@ def ours_micropython():
     with tempfile.NamedTemporaryFile("w", suffix=".json") as spec:
         json.dump({"ack": ACK.hex(), "discover": DISCOVER.hex(), "n": 2000}, spec)
         spec.flush()
-        out = subprocess.run([mp, os.path.join(HERE, "mp_codec.py"), spec.name, SHARED],
+        out = subprocess.run([mp, os.path.join(HERE, "mp", "codec.py"), spec.name, SHARED],
                              capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 

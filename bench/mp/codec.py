@@ -1,4 +1,4 @@
-"""The MicroPython half of bench/codec.py: `micropython mp_codec.py INPUT.json SHARED_DIR`.
+"""The MicroPython half of bench/codec.py: `micropython bench/mp/codec.py INPUT.json SHARED_DIR`.
 
 INPUT.json holds {"ack": hex, "discover": hex, "n": count} (a file, because
 the unix-port wrapper crashes on very long command-line arguments).
