@@ -43,18 +43,22 @@ def test_wrong_udp_checksum_dropped_unless_kernel_has_not_filled_it():
     assert raises(MalformedError, parse_ip_udp, bytes(pkt)).field == "udp checksum"
 
 
+def _resum(out, ihl=20):
+    """Redo the IP header checksum of bytearray out; return it as bytes."""
+    out[10:12] = b"\x00\x00"
+    c = ip_checksum(out[:ihl])
+    out[10] = c >> 8
+    out[11] = c & 0xFF
+    return bytes(out)
+
+
 def _with_ip_options(pkt):
     # Insert 4 bytes of IP options (NOP NOP NOP EOL): IHL 6, checksum redone.
     out = bytearray(pkt[:20] + unhex("01010100") + pkt[20:])
     out[0] = 0x46
-    total = len(out)
-    out[2] = total >> 8
-    out[3] = total & 0xFF
-    out[10:12] = b"\x00\x00"
-    c = ip_checksum(out[:24])
-    out[10] = c >> 8
-    out[11] = c & 0xFF
-    return bytes(out)
+    out[2] = len(out) >> 8
+    out[3] = len(out) & 0xFF
+    return _resum(out, 24)
 
 
 def test_ip_options_are_skipped_and_link_padding_ignored():
@@ -67,11 +71,7 @@ def _reframe(pkt, at, value):
     """Change one header byte and fix the header checksum so only that differs."""
     out = bytearray(pkt)
     out[at] = value
-    out[10:12] = b"\x00\x00"
-    c = ip_checksum(out[:20])
-    out[10] = c >> 8
-    out[11] = c & 0xFF
-    return bytes(out)
+    return _resum(out)
 
 
 def test_bad_packets_are_rejected_clearly():
