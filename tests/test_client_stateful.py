@@ -53,9 +53,12 @@ class ClientMachine(RuleBasedStateMachine):
                 tries=st.sampled_from([0, 1, 2, 5]),
                 pause=st.sampled_from([0, 1, 20]),
                 offer_wait=st.sampled_from([0, 500]),
-                requested=st.sampled_from([None, ADDR, ADDR2]))
-    def setup(self, jitter, tries, pause, offer_wait, requested):
-        self.cfg = Config(requested=requested, tries=tries, pause=pause, offer_wait=offer_wait)
+                requested=st.sampled_from([None, ADDR, ADDR2]),
+                timeout=st.sampled_from([None, None, 3]),
+                start_delay=st.sampled_from([0, 0, 10000]))
+    def setup(self, jitter, tries, pause, offer_wait, requested, timeout, start_delay):
+        self.cfg = Config(requested=requested, tries=tries, pause=pause, offer_wait=offer_wait,
+                          timeout=timeout, start_delay=start_delay)
         self.c = Client(MAC, self.cfg, FakeRand(jitter))
         self.now = 0
         self.sent = []           # decoded messages the client sent, in order
@@ -110,6 +113,9 @@ class ClientMachine(RuleBasedStateMachine):
             if st_ == S.SELECTING and c._pending is not None:
                 return
             k = self.count[(m.xid, m.msg_type)] - 1
+            if self.cfg.timeout is not None:        # udhcpc -T: fixed, no jitter
+                assert d - self.now == self.cfg.timeout * 1000
+                return
             base = min(4000 << min(k, 4), 64000)
             assert d is not None and base - 1000 <= d - self.now <= base + 1000, (k, d - self.now)
         elif st_ == S.RENEWING and m.msg_type == 3 and c.lease.t2_at is not None:
