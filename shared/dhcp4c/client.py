@@ -47,7 +47,7 @@ from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChang
                            LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
                            Error)
 from dhcp4c.lease import Lease
-from dhcp4c.message import decode, encode
+from dhcp4c.message import decode, encode, encode_into
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
 from dhcp4c.stats import (Stats, DROP_MALFORMED, DROP_NOT_REPLY, DROP_XID, DROP_CHADDR,
                           DROP_UNEXPECTED, DROP_NO_SERVER_ID, DROP_SERVER_MISMATCH,
@@ -61,6 +61,9 @@ except ImportError:  # CPython
     def const(x):
         return x
 
+# Message types again as private consts (values of dhcp4c.constants): MicroPython
+# folds only module-local `_NAME = const()` at compile time, so these cost no
+# RAM and no lookups on the receive path.
 _DISCOVER = const(1)
 _OFFER = const(2)
 _REQUEST = const(3)
@@ -70,6 +73,7 @@ _NAK = const(6)
 _RELEASE = const(7)
 _INFORM = const(8)
 _MAX_QUEUE = const(32)
+_BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 
 DEFAULT_PRL = (1, 3, 6, 15, 26, 28, 42, 51, 54, 58, 59, 119, 121)
 
@@ -230,6 +234,7 @@ class Client:
         self._inform_addr = None
         self._out = []
         self._events = []
+        self._buf = bytearray(_BUF_SIZE)  # every message is written here (no per-send buffer)
 
     def __repr__(self):
         return "<Client {} {} lease {}>".format(
@@ -473,7 +478,12 @@ class Client:
         self._xid = bytes(((r >> 24) & 0xFF, (r >> 16) & 0xFF, (r >> 8) & 0xFF, r & 0xFF))
 
     def _send(self, mtype, msg, dst):
-        self._out.append((encode(msg), dst))
+        try:
+            n = encode_into(msg, self._buf)
+            raw = bytes(memoryview(self._buf)[:n])
+        except UsageError:  # more than _BUF_SIZE (long extra options): sized to fit
+            raw = encode(msg)
+        self._out.append((raw, dst))
         if len(self._out) > _MAX_QUEUE:
             self._out.pop(0)
         self.stats.sent[mtype] += 1

@@ -355,4 +355,4 @@ def encode(msg):
             need += len(raw) + 2 * (len(raw) // 255 + 1)
         buf = bytearray(need + 1)
         n = encode_into(msg, buf)
-    return bytes(buf[:n])
+    return bytes(memoryview(buf)[:n])
