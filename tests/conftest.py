@@ -46,3 +46,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("runs under the micropython unix port")
         for line in rig.REPORT:
             terminalreporter.write_line(line)
+    fuzz = sys.modules.get("test_codec_fuzz")
+    if fuzz is not None and fuzz.COUNT:
+        terminalreporter.section("codec fuzzing")
+        terminalreporter.write_line("{} inputs: {}".format(
+            sum(fuzz.COUNT.values()), ", ".join(
+                "{} {}".format(k, v) for k, v in sorted(fuzz.COUNT.items()))))
