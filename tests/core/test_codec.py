@@ -4,7 +4,7 @@ Golden bytes are written out by hand from RFC 2131 figure 1; RFC examples
 are quoted from the RFC text; real server replies live in vectors.py.
 """
 from portable import raises, unhex
-from dhcp4c import build, message, options as O
+from dhcp4c import build, options as O
 from dhcp4c.errors import MalformedError, UsageError
 from dhcp4c.message import decode, encode, encode_into
 
