@@ -48,6 +48,15 @@ T12 = st.one_of(st.none(), st.integers(0, 100000))
 VISITED = set()     # states reached across all examples (checked at the end)
 
 
+
+def _lease_options(mask, lease, t1, t2):
+    """Options 1, 51, 58, 59 for a reply, leaving out those given as None."""
+    opts = [] if mask is None else [(1, mask)]
+    for code, v in ((51, lease), (58, t1), (59, t2)):
+        if v is not None:
+            opts.append((code, u32(v)))
+    return opts
+
 class ClientMachine(RuleBasedStateMachine):
     @initialize(jitter=st.integers(-1000, 1000),
                 tries=st.sampled_from([0, 1, 2, 5]),
@@ -158,15 +167,7 @@ class ClientMachine(RuleBasedStateMachine):
         req = self.sent[-1 - pick % len(self.sent)]
         if addr is None:
             addr = req.get(50) or (req.ciaddr if req.ciaddr != b"\0\0\0\0" else ADDR)
-        opts = []
-        if mask is not None:
-            opts.append((1, mask))
-        if lease is not None:
-            opts.append((51, u32(lease)))
-        if t1 is not None:
-            opts.append((58, u32(t1)))
-        if t2 is not None:
-            opts.append((59, u32(t2)))
+        opts = _lease_options(mask, lease, t1, t2)
         m = build.reply(req, kind, addr if kind != 6 else None, server, opts)
         if sid_missing:
             m.remove(54)
@@ -187,13 +188,7 @@ class ClientMachine(RuleBasedStateMachine):
             return
         req = self.sent[-1]
         t = req.msg_type
-        opts = [(1, ip("255.255.255.0"))]
-        if lease is not None:
-            opts.append((51, u32(lease)))
-        if t1 is not None:
-            opts.append((58, u32(t1)))
-        if t2 is not None:
-            opts.append((59, u32(t2)))
+        opts = _lease_options(ip("255.255.255.0"), lease, t1, t2)
         if t == 1:
             m = build.reply(req, 2, req.get(50) or ADDR, server, opts)
         elif t == 3:

@@ -124,15 +124,6 @@ class Message:
             hdr = self._hdr = bytearray(hdr[:236])
         return hdr
 
-    def header(self):
-        """The 236 header bytes as on the wire (overloaded sname/file zeroed)."""
-        hdr = bytearray(self._hdr[:236])
-        if self._ov & _OVERLOAD_SNAME:
-            hdr[44:108] = bytes(64)
-        if self._ov & _OVERLOAD_FILE:
-            hdr[108:236] = bytes(128)
-        return hdr
-
     def __eq__(self, other):
         if not isinstance(other, Message):
             return False
@@ -176,26 +167,23 @@ class Message:
         raw = self.options.get(code)
         return None if raw is None else value(code, raw)
 
-    def addr(self, code):
+    def _sized(self, code, size):
         raw = self.options.get(code)
-        if raw is None:
-            return None
-        if len(raw) != 4:
-            raise MalformedError("option {}".format(code), 0, "not one address")
+        if raw is not None and len(raw) != size:
+            raise MalformedError("option {}".format(code), 0,
+                                 "length {} is not {}".format(len(raw), size))
         return raw
+
+    def addr(self, code):
+        return self._sized(code, 4)
 
     def addrs(self, code):
         raw = self.options.get(code)
         return None if raw is None else split4(code, raw)
 
     def _uint(self, code, size):
-        raw = self.options.get(code)
-        if raw is None:
-            return None
-        if len(raw) != size:
-            raise MalformedError("option {}".format(code), 0,
-                                 "length {} is not {}".format(len(raw), size))
-        return uint(raw)
+        raw = self._sized(code, size)
+        return None if raw is None else uint(raw)
 
     def u8(self, code):
         return self._uint(code, 1)
@@ -315,7 +303,11 @@ def encode_into(msg, buf):
     size = len(buf)
     if size < MIN_SIZE:
         raise UsageError("buffer must hold at least {} bytes".format(MIN_SIZE))
-    buf[0:236] = msg.header()
+    buf[0:236] = memoryview(msg._hdr)[:236]
+    if msg._ov & _OVERLOAD_SNAME:  # their options are in msg.options now
+        buf[44:108] = bytes(64)
+    if msg._ov & _OVERLOAD_FILE:
+        buf[108:236] = bytes(128)
     buf[236:240] = COOKIE
     at = OPTIONS_AT
     options = msg.options
