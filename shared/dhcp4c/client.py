@@ -266,6 +266,18 @@ class Client:
             t[self.state] += now - self._entered
         return t
 
+    def time_in_state(self, now):
+        """ms spent in the current state so far (0 before the first call with a time)."""
+        return 0 if self._now is None else now - self._entered
+
+    def reconfigure(self):
+        """Call after changing self.config's options (client_id, hostname, fqdn,
+        vendor_class, prl, max_size, extra) or requested: the next message built
+        uses them. A new requested address applies when no lease is held."""
+        self._opts = self.config.options(self.mac)
+        if self.lease is None and self._reboot is None:
+            self._requested = self.config.requested
+
     # -- input -------------------------------------------------------------
     def tick(self, now):
         """Handle every deadline that is due at `now`."""

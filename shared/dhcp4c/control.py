@@ -1,0 +1,417 @@
+"""The control channel's server side (docs/control-protocol.md): requests in,
+responses and events out, for one Client. Sans-IO: the caller owns the
+serial line or the sockets and passes `now` (its monotonic ms, the same clock
+it gives the Client).
+
+    ctl = Controller(client, firmware="0.1.0", board="rp2-pico-w")
+    # bytes arrived on connection `conn` (any hashable id; a board has one, 0):
+    out = ctl.feed(conn, data, now)      # response frames to write back to conn
+    # then run the usual Client drain (commands may have queued datagrams and
+    # events), and give every client event to the controller as well:
+    ctl.on_event(event, now)             # becomes an event frame for subscribers
+    out = ctl.pending(conn)              # queued event frames for conn (b"" if none)
+    ctl.close(conn)                      # connection gone: drop its state
+
+Write feed()'s bytes before pending()'s. A connection that does not read
+keeps at most `queue` event frames (oldest dropped, counted). Nothing here
+raises on what a peer sends: bad lines are counted drops, bad requests get
+error responses. Commands call the Client's own methods, so the client state
+machine decides what is allowed (UsageError becomes a `not_allowed` reply).
+"""
+import binascii
+
+from dhcp4c import states as S
+from dhcp4c.errors import UsageError
+from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
+                           LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
+                           Error)
+from dhcp4c.frames import FrameReader, NEED_DATA, encode
+from dhcp4c.lease import addr_str, parse_addr
+from dhcp4c.stats import Stats
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+
+PROTOCOL = const(1)
+_MAX_ERRORS = const(8)
+_MAX_SERVERS = const(4)
+
+COMMANDS = ("hello", "state", "renew", "rebind", "release", "restart", "stats", "server",
+            "errors", "subscribe", "unsubscribe", "config")
+_COUNTERS = ("frames_in", "noise", "oversize", "bad_crc", "bad_json")
+_CONFIG_KEYS = ("client_id", "hostname", "requested")
+
+
+class _Reply(Exception):
+    """An error response: code and message (raised inside command handlers)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _hexopts(options):
+    d = {}
+    for code in options:
+        d[str(code)] = binascii.hexlify(options[code]).decode()
+    return d
+
+
+def _left(at, now):
+    return None if at is None else at - now
+
+
+def lease_dict(lease, now):
+    """A Lease as the JSON object of the `state` reply (times relative to now)."""
+    if lease is None:
+        return None
+    return {"address": addr_str(lease.address), "mask": _a(lease.mask),
+            "routers": [addr_str(a) for a in lease.routers],
+            "dns": [addr_str(a) for a in lease.dns], "domain": _t(lease.domain),
+            "server_id": _a(lease.server_id), "server_addr": _a(lease.server_addr),
+            "lease_time": None if lease.infinite else lease.lease_time,
+            "t1": lease.t1, "t2": lease.t2, "elapsed_ms": now - lease.start,
+            "t1_in_ms": _left(lease.t1_at, now), "t2_in_ms": _left(lease.t2_at, now),
+            "expiry_in_ms": _left(lease.expiry_at, now), "options": _hexopts(lease.options)}
+
+
+def _a(a):
+    return None if a is None else addr_str(a)
+
+
+def _t(v):
+    if v is None or isinstance(v, str):
+        return v
+    try:
+        return bytes(v).decode()
+    except UnicodeError:
+        return binascii.hexlify(v).decode()
+
+
+def event_dict(e, now):
+    """A client event as the payload of an event frame (without seq), or None."""
+    if isinstance(e, StateChanged):
+        return {"event": "state", "old": S.NAMES[e.old], "new": S.NAMES[e.new], "why": e.why}
+    if isinstance(e, LeaseAcquired):
+        kind = "acquired"
+    elif isinstance(e, LeaseRenewed):
+        kind = "renewed"
+    elif isinstance(e, LeaseChanged):
+        kind = "changed"
+    else:
+        kind = None
+    if kind is not None:
+        return {"event": "lease", "kind": kind, "lease": lease_dict(e.lease, now)}
+    if isinstance(e, LeaseLost):
+        return {"event": "lease_lost", "address": addr_str(e.lease.address), "why": e.why}
+    if isinstance(e, NakReceived):
+        return {"event": "nak", "server": _a(e.server_id), "message": _t(e.message)}
+    if isinstance(e, OfferRejected):
+        return {"event": "offer_rejected", "address": _a(e.yiaddr), "server": _a(e.server_id),
+                "reason": str(e.reason)}
+    if isinstance(e, ServerInfo):
+        return {"event": "server", "id": _a(e.server_id), "address": _a(e.src),
+                "options": sorted(e.options)}
+    if isinstance(e, InformAcked):
+        return {"event": "inform", "lease": lease_dict(e.lease, now)}
+    if isinstance(e, Error):
+        return {"event": "error", "kind": e.kind, "message": str(e.reason)}
+    return None
+
+
+class _Conn:
+    def __init__(self, limit):
+        self.reader = FrameReader(limit)
+        self.subscribed = False
+        self.queue = []
+
+
+class Controller:
+    def __init__(self, client, firmware="", board="", limit=1024, queue=16):
+        self.client = client
+        self.firmware = firmware
+        self.board = board
+        self.limit = limit
+        self.queue = queue
+        self._conns = {}
+        self._base = [0] * len(_COUNTERS)   # counters of closed connections
+        self.frames_out = 0
+        self.errors_sent = 0
+        self.events_sent = 0
+        self.events_dropped = 0
+        self.connections = 0
+        self.no_id = 0
+        self.seq = 0
+        self.errors = []          # [now, kind, message], oldest first
+        self.errors_total = 0
+        self.servers = []         # [server_id, src, options, seen, count], oldest first
+
+    # -- connections ---------------------------------------------------------
+    def _conn(self, conn):
+        c = self._conns.get(conn)
+        if c is None:
+            c = self._conns[conn] = _Conn(self.limit)
+            self.connections += 1
+        return c
+
+    def close(self, conn):
+        """Forget a connection (its counters stay in the totals)."""
+        c = self._conns.pop(conn, None)
+        if c is not None:
+            r = c.reader
+            for i in range(len(_COUNTERS)):
+                self._base[i] += getattr(r, _ATTRS[i])
+
+    def feed(self, conn, data, now):
+        """Bytes that arrived on `conn`; returns the response frames to write
+        back (b"" when the bytes held no complete request)."""
+        c = self._conn(conn)
+        c.reader.receive_data(data)
+        out = []
+        while True:
+            f = c.reader.next_frame()
+            if f is NEED_DATA:
+                break
+            r = self.handle(f, now, conn)
+            if r is not None:
+                out.append(self._frame(r))
+        return b"".join(out)
+
+    def pending(self, conn):
+        """Event frames queued for `conn` (b"" if none); the queue is emptied."""
+        c = self._conns.get(conn)
+        if c is None or not c.queue:
+            return b""
+        q = c.queue
+        c.queue = []
+        return b"".join(q)
+
+    def _frame(self, obj):
+        self.frames_out += 1
+        return encode(obj)
+
+    # -- events --------------------------------------------------------------
+    def on_event(self, e, now):
+        """Record a client event (errors, servers) and queue it for subscribers."""
+        if isinstance(e, Error):
+            self._error(now, e.kind, str(e.reason))
+        elif isinstance(e, NakReceived):
+            self._error(now, "nak", "NAK from {}: {}".format(addr_str(e.server_id),
+                                                             _t(e.message)))
+        elif isinstance(e, OfferRejected):
+            self._error(now, "offer", "offer of {} from {}: {}".format(
+                addr_str(e.yiaddr), _a(e.server_id), e.reason))
+        elif isinstance(e, LeaseLost):
+            self._error(now, "lease", "lost {}: {}".format(addr_str(e.lease.address), e.why))
+        elif isinstance(e, ServerInfo):
+            self._server(e, now)
+        self.seq += 1
+        subs = [c for c in self._conns.values() if c.subscribed]
+        if not subs:
+            return
+        d = event_dict(e, now)
+        if d is None:
+            return
+        d["seq"] = self.seq
+        frame = encode(d)
+        for c in subs:
+            if len(c.queue) >= self.queue:
+                c.queue.pop(0)
+                self.events_dropped += 1
+            c.queue.append(frame)
+            self.events_sent += 1
+            self.frames_out += 1
+
+    def _error(self, now, kind, message):
+        if len(self.errors) >= _MAX_ERRORS:
+            self.errors.pop(0)
+        self.errors.append([now, kind, message])
+        self.errors_total += 1
+
+    def _server(self, e, now):
+        for s in self.servers:
+            if s[0] == e.server_id:
+                s[1] = e.src
+                s[2] = e.options
+                s[3] = now
+                s[4] += 1
+                return
+        if len(self.servers) >= _MAX_SERVERS:
+            self.servers.pop(0)
+        self.servers.append([e.server_id, e.src, e.options, now, 1])
+
+    # -- requests ------------------------------------------------------------
+    def handle(self, req, now, conn=None):
+        """One decoded request frame -> the response dict (None: nothing to
+        answer, e.g. a frame without an id, or someone's response echoed)."""
+        rid = req.get("id")
+        if "cmd" not in req and ("ok" in req or "event" in req):
+            return None     # a response or event echoed back to us: not for us
+        if rid is None:
+            self.no_id += 1     # nobody to answer
+            return None
+        if isinstance(rid, bool) or not (isinstance(rid, str) or isinstance(rid, int)):
+            return self._err(None, "bad_request", "id must be an integer or a string")
+        try:
+            cmd = req.get("cmd")
+            args = req.get("args", {})
+            if not isinstance(cmd, str):
+                raise _Reply("bad_request", "request needs a cmd string")
+            if not isinstance(args, dict):
+                raise _Reply("bad_request", "args must be an object")
+            if cmd not in COMMANDS:
+                raise _Reply("unknown_command", "unknown command: {}".format(cmd[:40]))
+            result = getattr(self, "_cmd_" + cmd)(args, now, conn)
+        except _Reply as e:
+            return self._err(rid, e.code, e.message)
+        except UsageError as e:
+            return self._err(rid, "not_allowed", str(e))
+        except Exception as e:  # a bug must not stop the channel
+            return self._err(rid, "internal", "{}: {}".format(type(e).__name__, e))
+        return {"id": rid, "ok": True, "result": result}
+
+    def _err(self, rid, code, message):
+        self.errors_sent += 1
+        return {"id": rid, "ok": False, "error": {"code": code, "message": message}}
+
+    def _state(self, now):
+        return {"state": S.NAMES[self.client.state]}
+
+    def _cmd_hello(self, args, now, conn):
+        _no_args(args)
+        return {"protocol": PROTOCOL, "firmware": self.firmware, "board": self.board,
+                "max_line": self.limit, "capabilities": list(COMMANDS) + ["events"]}
+
+    def _cmd_state(self, args, now, conn):
+        _no_args(args)
+        c = self.client
+        return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
+                "lease": lease_dict(c.lease, now)}
+
+    def _cmd_renew(self, args, now, conn):
+        _no_args(args)
+        self.client.renew(now)
+        return self._state(now)
+
+    def _cmd_rebind(self, args, now, conn):
+        _no_args(args)
+        self.client.rebind(now)
+        return self._state(now)
+
+    def _cmd_release(self, args, now, conn):
+        _no_args(args)
+        self.client.release(now)
+        return self._state(now)
+
+    def _cmd_restart(self, args, now, conn):
+        _no_args(args)
+        self.client.restart(now)
+        return self._state(now)
+
+    def _cmd_stats(self, args, now, conn):
+        reset = args.get("reset", False)
+        _no_args(args, ("reset",))
+        if not isinstance(reset, bool):
+            raise _Reply("bad_args", "reset must be true or false")
+        r = {"client": self.client.stats.as_dict(), "control": self.counters()}
+        if reset:
+            self.client.stats = Stats(S.N_STATES)
+            self._base = [0] * len(_COUNTERS)
+            for c in self._conns.values():
+                for a in _ATTRS:
+                    setattr(c.reader, a, 0)
+            self.frames_out = self.errors_sent = self.events_sent = 0
+            self.events_dropped = self.no_id = 0
+            self.connections = len(self._conns)
+        return r
+
+    def counters(self):
+        """The control channel's counters, summed over all connections."""
+        d = {}
+        for i in range(len(_COUNTERS)):
+            n = self._base[i]
+            for c in self._conns.values():
+                n += getattr(c.reader, _ATTRS[i])
+            d[_COUNTERS[i]] = n
+        d["frames_out"] = self.frames_out
+        d["errors_sent"] = self.errors_sent
+        d["events_sent"] = self.events_sent
+        d["events_dropped"] = self.events_dropped
+        d["connections"] = self.connections
+        d["no_id"] = self.no_id
+        return d
+
+    def _cmd_server(self, args, now, conn):
+        _no_args(args)
+        return {"servers": [{"id": _a(s[0]), "address": _a(s[1]), "options": _hexopts(s[2]),
+                             "seen_ms_ago": now - s[3], "count": s[4]}
+                            for s in self.servers]}
+
+    def _cmd_errors(self, args, now, conn):
+        _no_args(args)
+        return {"errors": [{"ago_ms": now - e[0], "kind": e[1], "message": e[2]}
+                           for e in self.errors], "total": self.errors_total}
+
+    def _cmd_subscribe(self, args, now, conn):
+        _no_args(args)
+        self._conn(conn).subscribed = True
+        return {"subscribed": True}
+
+    def _cmd_unsubscribe(self, args, now, conn):
+        _no_args(args)
+        c = self._conn(conn)
+        c.subscribed = False
+        c.queue = []
+        return {"subscribed": False}
+
+    def _cmd_config(self, args, now, conn):
+        _no_args(args, ("set",))
+        new = args.get("set")
+        cfg = self.client.config
+        if new is not None:
+            if not isinstance(new, dict):
+                raise _Reply("bad_args", "set must be an object")
+            _no_args(new, _CONFIG_KEYS)
+            vals = {}
+            for k in new:
+                vals[k] = _config_value(k, new[k])
+            for k in vals:
+                setattr(cfg, k, vals[k])
+            self.client.reconfigure()
+        cid = cfg.client_id
+        if cid is not None and not isinstance(cid, str):
+            cid = binascii.hexlify(cid).decode()
+        return {"client_id": cid, "hostname": _t(cfg.hostname),
+                "requested": _a(cfg.requested)}
+
+
+_ATTRS = ("frames", "noise", "oversize", "bad_crc", "bad_json")
+
+
+def _no_args(args, allowed=()):
+    for k in args:
+        if k not in allowed:
+            raise _Reply("bad_args", "unknown argument: {}".format(str(k)[:40]))
+
+
+def _config_value(k, v):
+    if k == "requested":
+        if v is None:
+            return None
+        if isinstance(v, str):
+            try:
+                a = parse_addr(v)
+            except ValueError:
+                a = None
+            if a is not None:
+                return a
+        raise _Reply("bad_args", "requested must be a dotted quad or null")
+    if v is None:
+        return None
+    if not isinstance(v, str) or not 0 < len(v) <= 63:
+        raise _Reply("bad_args", "{} must be a string of 1..63 characters or null".format(k))
+    return v
