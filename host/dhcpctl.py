@@ -428,6 +428,8 @@ def run(a):
             return watch(sess, source, a.once)
         if a.command == "events":
             sess.request("subscribe")
+            print("dhcpctl: subscribed to events of {}".format(source), file=sys.stderr,
+                  flush=True)
             n = 0
             try:
                 while not a.count or n < a.count:
