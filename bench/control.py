@@ -62,7 +62,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "ctl.sock")
         u_med, u_p90 = rtt(["--unix", path], dhcpctl.SocketLink)
-    p_med, p_p90 = rtt(["--pty"], lambda a: dhcpctl.SerialLink(a, 115200))
+    p_med, p_p90 = rtt(["--pty"], lambda a: dhcpctl.open_serial(a, 115200))
     print("control channel: `state` round trip, dhcpctl Session <-> Controller peer process "
           "({} requests)".format(N))
     print("  unix socket   median {:7.1f} µs   p90 {:7.1f} µs".format(u_med, u_p90))

@@ -39,26 +39,17 @@ class CtlError(Exception):
 
 # -- transports ----------------------------------------------------------------
 class SerialLink:
-    """A pyserial port or URL (serial_for_url: /dev/tty*, socket://, rfc2217://, loop://)."""
+    """A pyserial port or URL (serial_for_url: /dev/tty*, socket://, rfc2217://, loop://).
+
+    On a pty the RTS/DTR ioctls fail (EINVAL/ENOTTY): pyserial 3.5's open()
+    ignores that, and this class never sets rts/dtr afterwards (doing so is
+    what makes mpremote fail on a pty). Should a pyserial version still
+    refuse a device path, open_link() falls back to TtyLink."""
 
     def __init__(self, url, baud):
         import serial
-        try:
-            s = serial.serial_for_url(url, baudrate=baud, timeout=0, do_not_open=True)
-            s.dsrdtr = False
-            s.rtscts = False
-            try:
-                s.open()
-            except (OSError, serial.SerialException) as e:
-                # A pty (or some USB adapters) refuses the RTS/DTR ioctl that
-                # pyserial issues on open: open again without touching them.
-                if "ioctl" not in str(e).lower() and "argument" not in str(e).lower():
-                    raise
-                s = serial.serial_for_url(url, baudrate=baud, timeout=0, do_not_open=True)
-                s._update_rts_state = s._update_dtr_state = lambda: None
-                s.open()
-        except (OSError, ValueError, serial.SerialException) as e:
-            raise CtlError("cannot open {}: {}".format(url, e), EXIT_NODEV)
+        s = serial.serial_for_url(url, baudrate=baud, timeout=0, do_not_open=True)
+        s.open()
         self.s = s
 
     def write(self, data):
@@ -86,6 +77,51 @@ class SerialLink:
 
     def close(self):
         self.s.close()
+
+
+class TtyLink:
+    """A tty device opened directly (raw mode, no modem-control ioctls)."""
+
+    def __init__(self, path, baud):
+        import termios
+        import tty
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            tty.setraw(self.fd)
+            speed = getattr(termios, "B{}".format(baud), None)
+            if speed is not None:
+                attrs = termios.tcgetattr(self.fd)
+                attrs[4] = attrs[5] = speed
+                termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+        except Exception:
+            os.close(self.fd)
+            raise
+
+    def write(self, data):
+        while data:
+            data = data[os.write(self.fd, data):]
+
+    def read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], max(timeout, 0))
+        return os.read(self.fd, 65536) if r else b""
+
+    def close(self):
+        os.close(self.fd)
+
+
+def open_serial(url, baud):
+    """SerialLink for `url`; for a device path pyserial refuses, TtyLink."""
+    import serial
+    try:
+        return SerialLink(url, baud)
+    except (OSError, ValueError, serial.SerialException) as e:
+        err = e
+    if "://" not in url and os.path.exists(url):
+        try:
+            return TtyLink(url, baud)
+        except OSError as e:
+            err = e
+    raise CtlError("cannot open {}: {}".format(url, err), EXIT_NODEV)
 
 
 class SocketLink:
@@ -404,7 +440,7 @@ def parse_args(argv):
 
 def connect(a):
     if a.port:
-        return SerialLink(a.port, a.baud), a.port
+        return open_serial(a.port, a.baud), a.port
     path = a.socket or (os.path.join(RUN_DIR, a.iface + ".sock") if a.iface else None)
     if path is None:
         raise CtlError("say where the client is: --port PORT, --socket PATH or -i IFACE",

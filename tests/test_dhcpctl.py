@@ -112,6 +112,18 @@ def test_every_command_over_a_serial_link(port, capsys):
     assert jctl(capsys, "--port", port, "stats")["client"]["leases"] == 0
 
 
+def test_tty_fallback_on_a_pty():
+    """TtyLink (used when pyserial refuses a device path) talks to the peer too."""
+    peer = Peer("--pty", "--noise")
+    try:
+        sess = dhcpctl.Session(dhcpctl.TtyLink(peer.addr, 115200), 3.0)
+        assert sess.request("state")["state"] == "BOUND"
+        assert sess.request("hello")["protocol"] == 1
+        sess.link.close()
+    finally:
+        peer.close()
+
+
 def test_unix_socket(tmp_path, capsys):
     path = str(tmp_path / "c.sock")
     peer = Peer("--unix", path)
