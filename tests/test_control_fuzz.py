@@ -120,3 +120,12 @@ def test_controller_survives_a_megabyte_of_garbage():
         g.ctl.feed(0, bytes(rnd.getrandbits(8) for _ in range(16384)), 0)
     out = parse(g.ctl.feed(0, b"\n" + REQUESTS[1], 0))
     assert out[0]["result"]["state"] == "BOUND"
+
+
+def test_host_reader_survives_very_deep_nesting():
+    """CPython's json recurses: 30000 levels would raise RecursionError."""
+    import binascii
+    p = b"[" * 30000 + b"]" * 30000
+    r = FrameReader(65536)
+    r.receive_data(b"@@" + p + ("#%08x\n" % binascii.crc32(p)).encode() + REQUESTS[0])
+    assert _drain(r) == [{"id": 1, "cmd": "hello"}] and r.bad_json == 1

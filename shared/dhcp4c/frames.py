@@ -70,7 +70,7 @@ def decode_line(line):
         return BAD_CRC, None
     try:
         v = json.loads(p.decode())
-    except (ValueError, UnicodeError):   # CPython's JSONDecodeError is a ValueError
+    except Exception:   # ValueError, UnicodeError; RecursionError/MemoryError on deep nesting
         return BAD_JSON, None
     if not isinstance(v, dict):
         return BAD_JSON, None
@@ -90,7 +90,8 @@ class FrameReader:
         self.bad_json = 0
 
     def receive_data(self, data):
-        """Take the next bytes from the peer (any length, may split frames)."""
+        """Take the next bytes from the peer (bytes or bytearray, any length,
+        may split frames)."""
         start = 0
         n = len(data)
         buf = self._buf

@@ -149,6 +149,14 @@ def test_bad_frames_counted():
             (1, 0, 0) if code == NOISE else (0, 1, 0) if code == BAD_CRC else (0, 0, 1)), line
 
 
+def test_deep_nesting_and_odd_json_are_counted():
+    import binascii
+    for p in (b"[" * 500 + b"]" * 500, b"1" * 900, b'"\\ud800"', b"1e999999", b"null"):
+        line = b"@@" + p + ("#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)).encode()
+        r, got = read_all(line)
+        assert got == [] and r.bad_json == 1, p
+
+
 def test_encode_is_one_printable_line_without_ctrl_c():
     line = encode({"h": "a\x03b\x01c\x04d\x05\n\r\te#f", "n": None, "l": [1, True]})
     assert line.endswith(b"\n") and line.count(b"\n") == 1
