@@ -318,8 +318,9 @@ def fmt_generic(r):
 
 # -- watch ---------------------------------------------------------------------
 def timeline(lease, width):
-    """Three lines: a bar from lease start to expiry with T1 (1), T2 (2) and
-    the elapsed part (#), a '^ now' pointer, and the labels."""
+    """Three lines: a bar from lease start to expiry (the elapsed part '#',
+    T1 '1', T2 '2', expiry '|'), the marks labelled under it (^now, T1, T2,
+    expiry) and the time left to each."""
     if lease is None:
         return ["(no lease)"]
     total = None if lease["lease_time"] is None else lease["lease_time"] * 1000
@@ -330,18 +331,24 @@ def timeline(lease, width):
     def pos(ms):
         return min(w - 1, max(0, int(ms * (w - 1) / total)))
 
-    el = lease["elapsed_ms"]
-    bar = ["#" if i <= pos(el) else "-" for i in range(w)]
-    p1 = pos(lease["t1"] * 1000)
-    p2 = pos(lease["t2"] * 1000)
-    bar[p1] = "1"
-    bar[p2] = "2"
-    bar[w - 1] = "|"
-    pn = pos(el)
-    ptr = " " * pn + "^ now" if pn + 5 < w else " " * (pn - 4) + "now ^"
-    labels = "start{}T1 {}  T2 {}  expiry {}".format(
-        " ", dur(lease["t1_in_ms"]), dur(lease["t2_in_ms"]), dur(lease["expiry_in_ms"]))
-    return ["[" + "".join(bar) + "]", " " + ptr, labels]
+    pn, p1, p2 = pos(lease["elapsed_ms"]), pos(lease["t1"] * 1000), pos(lease["t2"] * 1000)
+    bar = ["#" if i <= pn else "-" for i in range(w)]
+    bar[p1], bar[p2], bar[w - 1] = "1", "2", "|"
+    labels = [" "] * (w + 2)
+
+    def put(at, text):
+        at = max(0, min(at, len(labels) - len(text)))
+        if all(c == " " for c in labels[max(0, at - 1):at + len(text) + 1]):
+            labels[at:at + len(text)] = list(text)
+
+    put(pn + 1, "^now")
+    put(p1 + 1, "T1")
+    put(p2 + 1, "T2")
+    put(w + 2 - len("expiry"), "expiry")
+    times = "started {} ago; T1 in {}, T2 in {}, expiry in {}".format(
+        dur(lease["elapsed_ms"]), dur(lease["t1_in_ms"]), dur(lease["t2_in_ms"]),
+        dur(lease["expiry_in_ms"]))
+    return ["[" + "".join(bar) + "]", "".join(labels).rstrip(), times]
 
 
 def render(state, stats, events, width, source):

@@ -232,7 +232,7 @@ def test_watch_in_tmux(tcp, capsys):
     try:
         s = screen_until(lambda s: "STATE BOUND" in s)
         assert "STATE BOUND" in s, s
-        assert "^ now" in s and "T1 " in s and "T2 " in s and "expiry" in s, s
+        assert "^now" in s and "T1 in" in s and "T2 in" in s and "expiry in" in s, s
         bar = [line for line in s.splitlines() if line.startswith("[")][0]
         assert "1" in bar and "2" in bar and bar.rstrip().endswith("|]"), bar
         assert "sent: DISCOVER=1 REQUEST=1" in s, s
