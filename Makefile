@@ -17,5 +17,10 @@ bench:
 		echo "== $$f"; $(PY) "$$f"; \
 	done; [ $$found = 1 ] || echo "no benchmarks in bench/ yet"
 
-flash demo:
-	@echo "make $@: not yet implemented (issue 6)"; exit 1
+# make flash BOARD=unix PORT=socket://127.0.0.1:4000  (boards: see manifest.json "boards")
+flash:
+	@[ -n "$(BOARD)" ] && [ -n "$(PORT)" ] || { echo "usage: make flash BOARD=<name> PORT=<port>"; exit 2; }
+	$(PY) scripts/flash.py --board "$(BOARD)" --port "$(PORT)"
+
+demo:
+	@echo "make demo: not yet implemented (issue 6)"; exit 1

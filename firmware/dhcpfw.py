@@ -1,0 +1,309 @@
+"""dhcp4c firmware: the board-side adapter around dhcp4c.client.Client.
+
+    import dhcpfw; dhcpfw.run()          (firmware/main.py does this at boot)
+
+One non-blocking loop. It does I/O and translation only; every protocol
+decision is the Client's (STYLE 12):
+- the NIC comes from the board profile (`board.py`: `nic()`), see dhcpnic;
+- a UDP socket on 0.0.0.0:68 with SO_BROADCAST (and SO_BINDTODEVICE when the
+  profile names a device: the unix virtual board);
+- the clock is Clock below: monotonic ms from ticks_ms/ticks_diff;
+- the control protocol (dhcp4c.control) on sys.stdin/sys.stdout (or the
+  profile's `control()` stream), polled with select.poll, Ctrl-C left to the
+  REPL;
+- the lease file is written only when its text changes (flash wear) and
+  read at boot for INIT-REBOOT;
+- each turn waits at most until the next client deadline or POLL_MS, so
+  link changes and control bytes are seen within POLL_MS;
+- an exception inside a turn is reported (an `error` event on the control
+  channel and a line on the console), then the loop backs off and goes on.
+"""
+import gc
+import select
+import socket
+import sys
+import time
+
+from dhcp4c.client import Client, Config
+from dhcp4c.control import Controller
+from dhcp4c.events import LeaseAcquired, LeaseRenewed, LeaseChanged, LeaseLost, Error
+from dhcp4c.lease import Lease
+
+import dhcpnic
+
+try:
+    from micropython import const
+except ImportError:  # CPython (syntax checks only)
+    def const(x):
+        return x
+
+VERSION = "0.1.0"
+LEASE_FILE = "dhcp4c.lease"
+_POLL_MS = const(250)       # longest wait: link and control checks
+_BACKOFF_MS = const(1000)   # after an exception in a turn
+_SO_BINDTODEVICE = const(25)  # Linux; only used when the profile names a device
+
+
+class Clock:
+    """Monotonic milliseconds since boot built from time.ticks_ms().
+
+    ticks_ms() wraps (2**30 ms, about 12.4 days, on 32-bit ports) and
+    ticks_diff() is only valid across half of that, so the counter adds the
+    difference since the last read; it stays correct as long as it is read
+    at least every ~6 days (the loop reads it every POLL_MS at most).
+    `now` is a small int for the first 2**30 ms (about 12.4 days) on 32-bit
+    boards; after that it is a heap-allocated big int (a few bytes per
+    arithmetic result, collected by gc: a known, bounded cost, accepted rather
+    than rebasing, because the Client needs one clock that never goes back)."""
+
+    def __init__(self):
+        self._last = time.ticks_ms()
+        self.now = 0
+
+    def __call__(self):
+        t = time.ticks_ms()
+        self.now += time.ticks_diff(t, self._last)
+        self._last = t
+        return self.now
+
+
+def _rand32():
+    try:
+        import os
+        b = os.urandom(4)
+        return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]
+    except (ImportError, AttributeError, OSError):
+        import random
+        return random.getrandbits(32)
+
+
+def _wall(board):
+    """Wall-clock seconds when the board keeps time across resets, else None
+    (then a stored lease has an unknown expiry and INIT-REBOOT asks the server)."""
+    return int(time.time()) if getattr(board, "RTC", False) else None
+
+
+class Store:
+    """The lease line on flash; written only when its text changes."""
+
+    def __init__(self, path):
+        self.path = path
+        self.text = None
+        self.writes = 0
+
+    def load(self, now, wall):
+        try:
+            with open(self.path) as f:
+                self.text = f.read().strip()
+            return Lease.from_text(self.text, now, wall)
+        except Exception:  # missing or garbage: start in INIT
+            return None
+
+    def save(self, text):
+        if text == self.text:
+            return
+        with open(self.path, "w") as f:
+            f.write(text or "")
+        self.text = text
+        self.writes += 1
+
+
+class Console:
+    """The control channel on a byte stream polled with select.poll.
+
+    On a board the USB/UART driver turns 0x03 into KeyboardInterrupt before
+    we read it (micropython.kbd_intr(3), left in force). Where the port does
+    not (the unix virtual board reads its pty raw), a 0x03 read here raises
+    KeyboardInterrupt too, so Ctrl-C always returns to the REPL. Bytes are
+    read one at a time and only while poll says they are there, so nothing
+    after a Ctrl-C is consumed (mpremote's Ctrl-A follows at once)."""
+
+    def __init__(self, rx=None, tx=None):
+        self.rx = rx or sys.stdin
+        self.rb = getattr(self.rx, "buffer", self.rx)
+        out = tx or sys.stdout
+        self.tx = getattr(out, "buffer", out)
+        self.poll = select.poll()
+        self.poll.register(self.rx, select.POLLIN)
+        self.buf = bytearray(64)
+
+    def read(self):
+        n = 0
+        buf = self.buf
+        while n < len(buf) and self.poll.poll(0):
+            b = self.rb.read(1)
+            if not b:
+                break
+            if b[0] == 3:
+                raise KeyboardInterrupt
+            buf[n] = b[0]
+            n += 1
+        return bytes(buf[:n]) if n else b""
+
+    def write(self, data):
+        if data:
+            self.tx.write(data)     # one write per batch of whole frames
+            try:
+                self.tx.flush()
+            except AttributeError:
+                pass
+
+
+class Firmware:
+    def __init__(self, board, console=None):
+        self.board = board
+        self.clock = Clock()
+        self.nic = dhcpnic.Nic(board)
+        hostname = getattr(board, "HOSTNAME", None)
+        self.client = Client(self.nic.mac(), Config(hostname=hostname, **getattr(
+            board, "CONFIG", {})), _rand32)
+        self.ctl = Controller(self.client, firmware=VERSION, board=getattr(board, "NAME", ""))
+        self.console = console or Console(*(board.control() if hasattr(board, "control")
+                                            else (None, None)))
+        self.store = Store(getattr(board, "LEASE_FILE", LEASE_FILE))
+        self.sock = None
+        self.link = None
+        self.errors = 0
+        self.peak = 0           # lowest gc.mem_free() seen (for the bench)
+
+    def open_socket(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        dev = getattr(self.board, "BIND_DEVICE", None)
+        if dev:
+            s.setsockopt(socket.SOL_SOCKET, _SO_BINDTODEVICE, dev.encode())
+        s.bind(socket.getaddrinfo("0.0.0.0", 68)[0][-1])
+        s.setblocking(False)
+        self.sock = s
+        self.poll = select.poll()
+        self.poll.register(s, select.POLLIN)
+        self.poll.register(self.console.rx, select.POLLIN)
+        self.bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
+
+    def start(self):
+        self.nic.up()
+        self.open_socket()
+        now = self.clock()
+        lease = self.store.load(now, _wall(self.board))
+        self.link = self.nic.link()
+        self.client.start(now, lease)
+        if not self.link:
+            self.client.link_down(now)
+        self.drain(now)
+
+    # -- one turn --------------------------------------------------------
+    def drain(self, now):
+        c = self.client
+        while True:
+            d = c.next_datagram()
+            if d is None:
+                break
+            payload, dst = d
+            try:
+                if dst is None:
+                    self.sock.sendto(payload, self.bcast)
+                else:
+                    self.sock.sendto(payload, socket.getaddrinfo(
+                        "{}.{}.{}.{}".format(dst[0], dst[1], dst[2], dst[3]), 67)[0][-1])
+            except OSError as e:
+                c.send_failed(now, "OSError {}".format(e.args[0] if e.args else ""))
+        while True:
+            e = c.next_event()
+            if e is None:
+                break
+            self.on_event(e, now)
+            self.ctl.on_event(e, now)
+        self.console.write(self.ctl.pending(0))
+
+    def on_event(self, e, now):
+        if isinstance(e, (LeaseAcquired, LeaseChanged)):
+            self.nic.apply(e.lease)
+            self.store.save(e.lease.to_text(now, _wall(self.board)))
+        elif isinstance(e, LeaseRenewed):
+            self.store.save(e.lease.to_text(now, _wall(self.board)))
+        elif isinstance(e, LeaseLost):
+            self.nic.remove()
+            self.store.save("")
+
+    def turn(self):
+        now = self.clock()
+        link = self.nic.link()
+        if link != self.link:
+            self.link = link
+            if link:
+                self.client.link_up(now)
+            else:
+                self.client.link_down(now)
+            self.drain(now)
+        dl = self.client.next_deadline()
+        wait = _POLL_MS if dl is None else max(0, min(_POLL_MS, dl - now))
+        for obj, ev in self.poll.poll(wait):
+            now = self.clock()
+            if obj is self.sock or obj == self.sock:
+                self.recv(now)
+            else:
+                data = self.console.read()
+                if data:
+                    self.console.write(self.ctl.feed(0, data, now))
+                    self.drain(now)
+        now = self.clock()
+        self.client.tick(now)
+        self.drain(now)
+        free = gc.mem_free()
+        if self.peak == 0 or free < self.peak:
+            self.peak = free
+
+    def recv(self, now):
+        for _ in range(8):
+            try:
+                data, addr = self.sock.recvfrom(1500)
+            except OSError:
+                return
+            src = _src(addr)
+            self.client.receive(data, now, src)
+            self.drain(now)
+
+    def report(self, exc):
+        self.errors += 1
+        now = self.clock()
+        msg = "{}: {}".format(type(exc).__name__, exc)
+        self.ctl.on_event(Error("firmware", msg), now)
+        self.console.write(self.ctl.pending(0))
+        print("dhcp4c: error", msg)
+
+    def run(self):
+        while True:
+            try:
+                if self.sock is None:
+                    self.start()
+                self.turn()
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:   # report, back off, carry on
+                self.report(exc)
+                time.sleep_ms(_BACKOFF_MS) if hasattr(time, "sleep_ms") else time.sleep(1)
+
+
+def _src(addr):
+    """The 4 source-address bytes of a recvfrom() address (a bytes sockaddr
+    on the unix port, a tuple ('a.b.c.d', port) on bare-metal ports)."""
+    if isinstance(addr, tuple):
+        return bytes(int(x) for x in addr[0].split("."))
+    if len(addr) >= 8:                # struct sockaddr_in: family, port, addr
+        return bytes(addr[4:8])
+    return None
+
+
+def run(board=None):
+    if board is None:
+        import board
+    fw = Firmware(board)
+    print("dhcp4c firmware", VERSION, "on", getattr(board, "NAME", "?"))
+    try:
+        fw.run()
+    finally:
+        try:
+            fw.nic.close()
+        except Exception:
+            pass

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""The virtual board: the MicroPython unix port on a pty, its "USB serial
+line" served as socket://127.0.0.1:PORT (one client at a time).
+
+    scripts/vboard.py --dir BOARD_DIR [--ns NETNS] [--if cli0] [--port N]
+                      [--heapsize 64k] [--hostname NAME]
+
+BOARD_DIR is the board's flash: the interpreter runs there (`mpremote cp`
+lands files there; lib/ is on its path). Like a board, it boots main.py when
+there is one (`micropython -i main.py`: Ctrl-C drops to the REPL), else the
+REPL. A soft reset (Ctrl-D at the REPL, which ends the unix port) or any exit
+is a reset: the interpreter is started again. Output while no client is
+connected is dropped, as on a USB CDC port nobody has open. Prints
+"READY socket://127.0.0.1:PORT" once listening; SIGTERM/SIGINT stop it.
+Why not socat: socat ends the interpreter when the TCP connection closes, and
+a board must survive mpremote disconnecting and dhcpctl connecting.
+"""
+import argparse
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tty
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MP = os.path.join(os.path.dirname(HERE), ".venv", "bin", "micropython")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--ns")
+    ap.add_argument("--if", dest="ifname", default="cli0")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--heapsize")
+    ap.add_argument("--hostname")
+    ap.add_argument("--micropython", default=MP)
+    a = ap.parse_args()
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *x: stop.append(1))
+
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", a.port))
+    ls.listen(1)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, "listen")
+    state = {"child": None, "master": None, "client": None, "boots": 0}
+
+    def boot():
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        cmd = [a.micropython]
+        if a.heapsize:
+            cmd += ["-X", "heapsize=" + a.heapsize]
+        if os.path.exists(os.path.join(a.dir, "main.py")):
+            cmd += ["-i", "main.py"]
+        if a.ns:
+            cmd = ["ip", "netns", "exec", a.ns] + cmd
+        env = dict(os.environ, MICROPYPATH="lib:.frozen", DHCP4C_IF=a.ifname)
+        if a.hostname:
+            env["DHCP4C_HOSTNAME"] = a.hostname
+        child = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=a.dir,
+                                 env=env, start_new_session=True)
+        os.close(slave)
+        state["child"], state["master"] = child, master
+        state["boots"] += 1
+        sel.register(master, selectors.EVENT_READ, "pty")
+        print("vboard: boot {} pid {}".format(state["boots"], child.pid), file=sys.stderr,
+              flush=True)
+
+    def reap():
+        m = state["master"]
+        if m is not None:
+            sel.unregister(m)
+            os.close(m)
+            state["master"] = None
+        c = state["child"]
+        if c is not None:
+            if c.poll() is None:
+                os.killpg(c.pid, signal.SIGTERM)
+                try:
+                    c.wait(2)
+                except subprocess.TimeoutExpired:
+                    os.killpg(c.pid, signal.SIGKILL)
+                    c.wait()
+            state["child"] = None
+
+    def drop_client():
+        s = state["client"]
+        if s is not None:
+            sel.unregister(s)
+            s.close()
+            state["client"] = None
+
+    boot()
+    print("READY socket://127.0.0.1:{}".format(ls.getsockname()[1]), flush=True)
+    try:
+        while not stop:
+            for key, _ in sel.select(0.2):
+                if key.data == "listen":
+                    s, _ = ls.accept()
+                    drop_client()           # a new connection replaces the old one
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    state["client"] = s
+                    sel.register(s, selectors.EVENT_READ, "client")
+                elif key.data == "pty":
+                    try:
+                        data = os.read(state["master"], 4096)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        reap()
+                        time.sleep(0.05)
+                        boot()
+                        break
+                    if state["client"] is not None:
+                        try:
+                            state["client"].sendall(data)
+                        except OSError:
+                            drop_client()
+                elif key.data == "client":
+                    try:
+                        data = state["client"].recv(4096)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        drop_client()
+                    elif state["master"] is not None:
+                        os.write(state["master"], data)
+            c = state["child"]
+            if c is not None and c.poll() is not None and state["master"] is not None:
+                # exited but the pty is still readable: let the reader drain it
+                pass
+    finally:
+        drop_client()
+        reap()
+
+
+if __name__ == "__main__":
+    main()
