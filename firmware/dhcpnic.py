@@ -51,7 +51,12 @@ class Nic:
                     pass            # this port cannot set it; option 12 still carries it
 
     def link(self):
-        """True when the link is up (isconnected(), else status())."""
+        """True when the link is up: the profile's link(nic) when it has one
+        (ports whose isconnected() waits for an address), else isconnected(),
+        else status()."""
+        f = getattr(self.board, "link", None)
+        if f is not None:
+            return bool(f(self.nic))
         try:
             return bool(self.nic.isconnected())
         except AttributeError:

@@ -1,0 +1,85 @@
+"""Firmware and board files without a board: they compile with mpy-cross, the
+manifest names real profiles, package.json (mip) and manifest.py (freezing)
+list what manifest.json lists, and the virtual board's network module refuses
+values that are not addresses before they reach a shell command."""
+import ast
+import json
+import os
+import subprocess
+
+import rig
+
+M = json.load(open(os.path.join(rig.REPO, "manifest.json")))
+
+
+def _files():
+    out = list(M["firmware_files"])
+    for b in M["boards"].values():
+        out.append(b["profile"])
+        out += b.get("files", [])
+    return out
+
+
+def test_firmware_and_profiles_compile_with_mpy_cross(tmp_path):
+    exe = rig.need_tool("mpy-cross")
+    for f in _files():
+        r = subprocess.run([exe, "-o", str(tmp_path / "x.mpy"), os.path.join(rig.REPO, f)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, f + ": " + r.stderr
+
+
+def test_every_profile_defines_name_and_nic():
+    for name, b in M["boards"].items():
+        tree = ast.parse(open(os.path.join(rig.REPO, b["profile"])).read())
+        defs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                    if isinstance(t, ast.Name)}
+        assert "nic" in defs, name
+        assert "NAME" in assigned, name
+
+
+def test_package_json_lists_the_board_files():
+    pj = json.load(open(os.path.join(rig.REPO, "package.json")))
+    assert pj["version"] == M["version"]
+    srcs = [u[1] for u in pj["urls"]]
+    want = M["board_files"] + [f for f in M["firmware_files"] if not f.endswith("main.py")]
+    assert srcs == want
+    for dst, src in pj["urls"]:
+        assert os.path.basename(dst) == os.path.basename(src)
+        assert os.path.isfile(os.path.join(rig.REPO, src))
+
+
+def test_manifest_py_freezes_the_board_files():
+    text = open(os.path.join(rig.REPO, "manifest.py")).read()
+    assert 'version="{}"'.format(M["version"]) in text
+    for f in M["board_files"]:
+        assert "'{}'".format(os.path.basename(f)) in text, f
+    for f in M["firmware_files"]:
+        if not f.endswith("main.py"):
+            assert '"{}"'.format(os.path.basename(f)) in text, f
+
+
+def test_unix_network_module_validates_addresses():
+    code = """
+import network
+for bad in ("1.2.3.4; reboot", "1.2.3", "256.1.1.1", "a.b.c.d", "1.2.3.4/24", "$(x).1.1.1"):
+    try:
+        network._quad(bad)
+        print("ACCEPTED", bad)
+    except ValueError:
+        pass
+for bad in ("eth0;ls", "", "x" * 16, "a b"):
+    try:
+        network._ifname(bad)
+        print("ACCEPTED", bad)
+    except ValueError:
+        pass
+assert network._quad("192.0.2.010") == "192.0.2.10"
+assert network._prefix("255.255.255.0") == 24 and network._mask(20) == "255.255.240.0"
+print("OK")
+"""
+    mp = rig.interpreter("micropython")
+    env = dict(os.environ, MICROPYPATH=os.path.join(rig.REPO, "boards", "unix"))
+    r = subprocess.run(mp + ["-c", "import sys; exec(sys.stdin.read())"], input=code,
+                       capture_output=True, text=True, env=env)
+    assert r.stdout.strip() == "OK", r.stdout + r.stderr
