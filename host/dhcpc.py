@@ -1,0 +1,1056 @@
+"""dhcpc - a DHCPv4 client daemon for Linux, udhcpc-compatible (flags and script ABI).
+
+An adapter only: every protocol decision is dhcp4c.client.Client's. This module
+does the I/O around it:
+
+- a packet socket (AF_PACKET/SOCK_DGRAM on one interface, classic BPF filter
+  for IPv4/UDP to port 68) that stays open for the whole run: opening one costs
+  10-25 ms. IPv4/UDP headers are built and checked with dhcp4c.ipudp;
+  PACKET_AUXDATA tells when the kernel has not filled in the UDP checksum yet
+  (TP_STATUS_CSUMNOTREADY, e.g. veth), and only then is it not checked;
+- a kernel UDP socket bound to the leased address:68 on the interface
+  (SO_BINDTODEVICE) while a lease is held: unicast REQUEST (RENEWING) and
+  RELEASE go out through it, and its presence keeps the kernel from answering
+  unicast replies with ICMP port-unreachable (replies are read on the packet
+  socket, which sees them first);
+- a netlink RTMGRP_LINK socket for carrier and interface add/remove;
+- an ARP probe (RFC 5227) of a new address with -a;
+- the udhcpc script ABI: PROG deconfig|bound|renew|nak|leasefail, values in
+  the environment only (argv list, never a shell string).
+
+Start-up is kept lean (time to the first DISCOVER counts the interpreter's
+start): only os, sys, socket, struct, select, signal, time and the dhcp4c core
+are imported on that path; subprocess, syslog are imported when first needed.
+"""
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if os.path.isdir(os.path.join(HERE, "..", "shared", "dhcp4c")):
+    # Run from a checkout (python3 -I -S host/dhcpc.py starts fastest).
+    sys.path.insert(0, os.path.join(HERE, "..", "shared"))
+
+from dhcp4c import events as E  # noqa: E402
+from dhcp4c import states as S  # noqa: E402
+from dhcp4c.client import DEFAULT_PRL, Client, Config  # noqa: E402
+from dhcp4c.errors import MalformedError, UsageError  # noqa: E402
+from dhcp4c.ipudp import build_ip_udp, parse_ip_udp  # noqa: E402
+from dhcp4c.lease import Lease, addr_str, parse_addr  # noqa: E402
+
+PROG = "dhcpc"
+
+USAGE = """\
+DHCPC(8)                        dhcp4c                        DHCPC(8)
+
+NAME
+    dhcpc - DHCPv4 client daemon (udhcpc-compatible flags and scripts)
+
+SYNOPSIS
+    dhcpc [-fbnqRBCSo] [-i IFACE] [-r IP] [-s PROG] [-p PIDFILE]
+          [-c CLIENTID] [-H|-h HOSTNAME] [-V VENDOR] [-F NAME]
+          [-t N] [-T SEC] [-A SEC] [-a[MSEC]] [-O OPT]... [-x OPT:VAL]...
+          [--leasefile FILE]
+
+OPTIONS
+    -i, --interface IFACE   interface to configure (default eth0)
+    -r, --request IP        ask for this address (default: manifest.json's
+                            default_ip; none when null)
+    -c, --clientid CLIENTID send option 61 as given (default: 01 + MAC)
+    -C, --clientid-none     send no client identifier
+    -H, -h, --hostname NAME send option 12 (-h is not help: use --help)
+    -V, --vendorclass VENDOR  option 60
+    -F, --fqdn NAME         option 81 (RFC 4702, server updates DNS)
+    -s, --script PROG       run PROG deconfig|bound|renew|nak|leasefail
+                            (default: the shipped dhcpc.script, iproute2)
+    -f, --foreground        do not fork after getting the lease
+    -b, --background        go to background at once if no lease is
+                            negotiated in the first round
+    -n, --now               exit with status 1 if no lease is negotiated
+                            in the first round
+    -q, --quit              exit after obtaining a lease
+    -R, --release           release the lease on exit (SIGTERM, -q)
+    -p, --pidfile FILE      write the daemon's pid to FILE
+    -t, --retries N         DISCOVERs per round (default 3)
+    -T, --timeout SEC       seconds between them (default 3)
+    -A, --tryagain SEC      wait after a failed round (default 20)
+    -a, --arping[=MSEC]     ARP-probe the offered address (RFC 5227) for
+                            MSEC ms (default 2000); in use -> DECLINE
+    -O, --request-option OPT  also ask for option OPT (name or number)
+    -o, --no-default-options  ask only for the -O options
+    -x OPT:VAL              send option OPT (name or number) with VAL
+                            (hostname:bbox, lease:3600, 0x3d:0100beef)
+    -B, --broadcast         ask for broadcast replies (always on here)
+    -S, --syslog            log to syslog too
+    --leasefile FILE        keep the lease here for INIT-REBOOT after a
+                            restart (default /var/lib/dhcpc/IFACE.lease;
+                            '' for none)
+    --halp, --help          this text
+
+SIGNALS
+    SIGUSR1 renew (or start over when no lease is held), SIGUSR2 release,
+    SIGTERM exit (release first with -R).
+
+SCRIPT
+    Called as PROG ACTION with interface ip siaddr sname boot_file subnet
+    mask broadcast router dns domain hostname lease serverid message
+    staticroutes msstaticroutes search ntpsrv mtu ... in the environment;
+    unknown options as optNNN=hex. Host names that fail validation are
+    passed as "bad", as udhcpc does.
+
+EXIT STATUS
+    0 success, 1 no lease with -n or a fatal error, 2 bad usage.
+"""
+
+# --- option names (udhcpc's) ---------------------------------------------
+# kind: a = addresses, u8/u16/u32/s32, s = string, h = host name(s) (validated),
+# r = RFC 3442 routes, p = address pairs, d = RFC 1035 domain list.
+OPTS = {
+    1: ("subnet", "a"), 2: ("timezone", "s32"), 3: ("router", "a"), 4: ("timesrv", "a"),
+    5: ("namesrv", "a"), 6: ("dns", "a"), 7: ("logsrv", "a"), 8: ("cookiesrv", "a"),
+    9: ("lprsrv", "a"), 12: ("hostname", "h"), 13: ("bootsize", "u16"), 15: ("domain", "h"),
+    16: ("swapsrv", "a"), 17: ("rootpath", "s"), 23: ("ipttl", "u8"), 26: ("mtu", "u16"),
+    28: ("broadcast", "a"), 33: ("routes", "p"), 40: ("nisdomain", "h"), 41: ("nissrv", "a"),
+    42: ("ntpsrv", "a"), 44: ("wins", "a"), 51: ("lease", "u32"), 54: ("serverid", "a"),
+    56: ("message", "s"), 66: ("tftp", "s"), 67: ("bootfile", "s"), 100: ("tzstr", "s"),
+    101: ("tzdbstr", "s"), 119: ("search", "d"), 120: ("sipsrv", "s"),
+    121: ("staticroutes", "r"), 132: ("vlanid", "u16"), 133: ("vlanpriority", "u8"),
+    209: ("pxeconffile", "s"), 210: ("pxepathprefix", "s"), 211: ("reboottime", "u32"),
+    249: ("msstaticroutes", "r"), 252: ("wpad", "s"),
+}
+NOT_IN_ENV = (0, 52, 53, 55, 255)
+
+
+def opt_code(name):
+    """Option code for a udhcpc option name or a number (decimal or 0x..)."""
+    for code, (n, _) in OPTS.items():
+        if n == name:
+            return code
+    try:
+        code = int(name, 0)
+    except ValueError:
+        raise ValueError("unknown option {!r}".format(name))
+    if not 1 <= code <= 254:
+        raise ValueError("option {} not in 1..254".format(code))
+    return code
+
+
+def opt_value(code, val):
+    """Wire bytes for -x OPT:VAL: typed for known options, else hex (or a quoted string)."""
+    kind = OPTS.get(code, (None, None))[1]
+    if kind in ("a",):
+        return b"".join(socket.inet_aton(v) for v in val.split())
+    if kind in ("u8", "u16", "u32", "s32"):
+        n = int(val, 0)
+        fmt = {"u8": "!B", "u16": "!H", "u32": "!I", "s32": "!i"}[kind]
+        return struct.pack(fmt, n)
+    if kind in ("s", "h"):
+        return val.encode()
+    if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'":
+        return val[1:-1].encode()
+    return bytes.fromhex(val)
+
+
+def good_hostname(s):
+    """udhcpc's check for host-name options: dot-separated labels of letters,
+    digits, '-' and '_', each starting with a letter or digit, 1..63 long."""
+    if not s or len(s) > 253:
+        return False
+    labels = s.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels = labels[:-1]
+    for lab in labels:
+        if not 0 < len(lab) <= 63 or not lab[0].isalnum() or not lab.isascii():
+            return False
+        for ch in lab:
+            if not (ch.isalnum() or ch in "-_"):
+                return False
+    return True
+
+
+def _text(raw):
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def _addrs(raw):
+    return " ".join(addr_str(raw[i:i + 4]) for i in range(0, len(raw) - 3, 4))
+
+
+def _routes(raw):
+    out, i = [], 0
+    while i < len(raw):
+        w = raw[i]
+        n = (w + 7) // 8
+        if w > 32 or i + 1 + n + 4 > len(raw):
+            return None
+        dst = bytes(raw[i + 1:i + 1 + n]) + b"\0" * (4 - n)
+        gw = raw[i + 1 + n:i + 5 + n]
+        out.append("{}/{} {}".format(addr_str(dst), w, addr_str(gw)))
+        i += 5 + n
+    return " ".join(out)
+
+
+def _domains(raw):
+    from dhcp4c.options import decode_domains
+    names = decode_domains(raw)
+    return " ".join(n if good_hostname(n) else "bad" for n in names)
+
+
+def env_value(code, raw):
+    """udhcpc's text for one option value; None to leave it out."""
+    kind = OPTS[code][1]
+    try:
+        if kind == "a":
+            return _addrs(raw) if raw and len(raw) % 4 == 0 else None
+        if kind in ("u8", "u16", "u32", "s32"):
+            size = {"u8": 1, "u16": 2, "u32": 4, "s32": 4}[kind]
+            if len(raw) != size:
+                return None
+            return str(struct.unpack({"u8": "!B", "u16": "!H", "u32": "!I", "s32": "!i"}[kind], raw)[0])
+        if kind == "h":
+            t = _text(raw)
+            return " ".join(p if good_hostname(p) else "bad" for p in t.split()) or "bad"
+        if kind == "s":
+            return _text(raw)
+        if kind == "p":
+            if not raw or len(raw) % 8:
+                return None
+            return " ".join("{}/{}".format(addr_str(raw[i:i + 4]), addr_str(raw[i + 4:i + 8]))
+                            for i in range(0, len(raw), 8))
+        if kind == "r":
+            return _routes(raw)
+        if kind == "d":
+            return _domains(raw)
+    except (ValueError, IndexError, MalformedError):
+        return None
+    return None
+
+
+def _prefix(mask):
+    n = int.from_bytes(mask, "big")
+    return bin(n).count("1")
+
+
+def script_env(iface, lease, header=None, message=None):
+    """The environment udhcpc gives its script for `lease` (a dhcp4c Lease):
+    interface ip siaddr sname boot_file subnet mask ... optNNN."""
+    env = {"interface": iface}
+    if message is not None:
+        env["message"] = message
+    if lease is None:
+        return env
+    env["ip"] = addr_str(lease.address)
+    if header is not None:
+        env["siaddr"] = addr_str(header.siaddr)
+        for name, val in (("sname", header.sname), ("boot_file", header.file)):
+            if val:
+                t = _text(val) if isinstance(val, (bytes, bytearray)) else str(val)
+                env[name] = t if t.isprintable() else "bad"
+    for code in sorted(lease.options):
+        if code in NOT_IN_ENV:
+            continue
+        raw = bytes(lease.options[code])
+        if code in OPTS:
+            v = env_value(code, raw)
+            if v is not None:
+                env[OPTS[code][0]] = v
+        else:
+            env["opt{}".format(code)] = raw.hex()
+    if lease.mask is not None:
+        env["subnet"] = addr_str(lease.mask)
+        env["mask"] = str(_prefix(lease.mask))
+    return env
+
+
+# --- flags -------------------------------------------------------------------
+
+class Usage(Exception):
+    pass
+
+
+SHORT_ARG = "ciHhpsrtTAOxVF"       # take a value
+SHORT_FLAG = "fbnqRBCSo"           # no value; 'a' takes an optional attached value
+LONG = {
+    "clientid": "c", "clientid-none": "C", "vendorclass": "V", "hostname": "H", "fqdn": "F",
+    "interface": "i", "now": "n", "pidfile": "p", "quit": "q", "request": "r",
+    "release": "R", "script": "s", "timeout": "T", "retries": "t", "tryagain": "A",
+    "syslog": "S", "request-option": "O", "no-default-options": "o", "foreground": "f",
+    "background": "b", "broadcast": "B", "arping": "a", "leasefile": "leasefile",
+    "halp": "help", "help": "help",
+}
+
+
+def default_ip():
+    """manifest.json's default_ip, from next to this module or the repository root."""
+    import json
+    for d in (HERE, os.path.dirname(HERE), os.path.join(sys.prefix, "share", "dhcp4c")):
+        p = os.path.join(d, "manifest.json")
+        if os.path.exists(p):
+            try:
+                with open(p) as f:
+                    return json.load(f).get("default_ip")
+            except (OSError, ValueError):
+                return None
+    return None
+
+
+def parse_args(argv):
+    """udhcpc's flags -> dict. Raises Usage("one line") on a bad flag or value."""
+    o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
+         "s": None, "r": None, "t": 3, "T": 3, "A": 20, "O": [], "x": [], "a": None,
+         "leasefile": None, "help": False}
+    for f in SHORT_FLAG:
+        o[f] = False
+    r_given = False
+    args = list(argv)
+    i = 0
+
+    def value(flag, v):
+        nonlocal r_given
+        if flag == "h":
+            flag = "H"
+        if flag in "tTA":
+            try:
+                n = int(v)
+            except ValueError:
+                raise Usage("-{}: not a number: {!r}".format(flag, v))
+            if n < (1 if flag == "T" else 0):
+                raise Usage("-{}: out of range: {}".format(flag, v))
+            o[flag] = n
+        elif flag == "r":
+            try:
+                ok = parse_addr(v) is not None
+            except MalformedError:
+                ok = False
+            if not ok:
+                raise Usage("-r: not an IPv4 address: {!r}".format(v))
+            o["r"] = v
+            r_given = True
+        elif flag == "O":
+            try:
+                o["O"].append(opt_code(v))
+            except ValueError as e:
+                raise Usage("-O: {}".format(e))
+        elif flag == "x":
+            name, sep, val = v.partition(":")
+            if not sep:
+                raise Usage("-x: expected OPT:VAL, got {!r}".format(v))
+            try:
+                code = opt_code(name)
+                o["x"].append((code, opt_value(code, val)))
+            except (ValueError, OSError, struct.error) as e:
+                raise Usage("-x: bad value {!r}: {}".format(v, e))
+        elif flag == "a":
+            try:
+                o["a"] = int(v) if v != "" else 2000
+            except ValueError:
+                raise Usage("-a: not a number: {!r}".format(v))
+            if o["a"] < 0:
+                raise Usage("-a: out of range: {}".format(v))
+        elif flag == "i":
+            if not v or len(v) > 15 or "/" in v or v in (".", ".."):
+                raise Usage("-i: bad interface name: {!r}".format(v))
+            o["i"] = v
+        else:
+            o[flag] = v
+
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "--":
+            if i < len(args):
+                raise Usage("unexpected argument: {!r}".format(args[i]))
+            break
+        if a.startswith("--"):
+            name, eq, v = a[2:].partition("=")
+            key = LONG.get(name)
+            if key is None:
+                raise Usage("unknown option: --{}".format(name))
+            if key == "help":
+                o["help"] = True
+            elif key == "a":
+                value("a", v if eq else "")
+            elif key in SHORT_FLAG:
+                if eq:
+                    raise Usage("--{} takes no value".format(name))
+                o[key] = True
+            else:
+                if not eq:
+                    if i >= len(args):
+                        raise Usage("--{} needs a value".format(name))
+                    v = args[i]
+                    i += 1
+                if key == "leasefile":
+                    o["leasefile"] = v
+                else:
+                    value(key, v)
+            continue
+        if not a.startswith("-") or a == "-":
+            raise Usage("unexpected argument: {!r}".format(a))
+        j = 1
+        while j < len(a):
+            f = a[j]
+            j += 1
+            if f in SHORT_FLAG:
+                o[f] = True
+            elif f == "a":
+                value("a", a[j:])
+                break
+            elif f in SHORT_ARG:
+                v = a[j:]
+                if not v:
+                    if i >= len(args):
+                        raise Usage("-{} needs a value".format(f))
+                    v = args[i]
+                    i += 1
+                value(f, v)
+                break
+            else:
+                raise Usage("unknown option: -{}".format(f))
+    if not r_given and not o["help"]:
+        o["r"] = default_ip()
+    return o
+
+
+def config_from(o):
+    """dhcp4c Config for parsed flags."""
+    cid = "hw"
+    if o["C"]:
+        cid = None
+    elif o["c"] is not None:
+        cid = o["c"].encode()
+    prl = [] if o["o"] else list(DEFAULT_PRL)
+    for c in o["O"]:
+        if c not in prl:
+            prl.append(c)
+    extra = [(c, v) for c, v in o["x"] if c not in (12, 60, 61, 81)]
+    cfg = dict(requested=parse_addr(o["r"]) if o["r"] else None, client_id=cid,
+               hostname=o["H"], fqdn=o["F"], vendor_class=o["V"], prl=tuple(prl),
+               extra=tuple(extra), tries=o["t"], timeout=o["T"], pause=o["A"])
+    for c, v in o["x"]:     # -x for an option that has its own flag sets it
+        key = {12: "hostname", 60: "vendor_class", 61: "client_id", 81: "fqdn"}.get(c)
+        if key:
+            cfg[key] = v
+    return Config(**cfg)
+
+
+# --- sockets -----------------------------------------------------------------
+
+ETH_P_IP = 0x0800
+ETH_P_ARP = 0x0806
+SOL_PACKET = 263
+PACKET_AUXDATA = 8
+TP_STATUS_CSUMNOTREADY = 8
+PACKET_OUTGOING = 4
+SO_ATTACH_FILTER = 26
+SO_BINDTODEVICE = 25
+IP_FREEBIND = 15
+BCAST_MAC = b"\xff" * 6
+
+# Classic BPF on the network header (SOCK_DGRAM): IPv4, UDP, not a fragment,
+# destination port 68.
+_BPF = (
+    (0x30, 0, 0, 9),          # ldb [9]            protocol
+    (0x15, 0, 6, 17),         # jeq #17 (UDP)      else drop
+    (0x28, 0, 0, 6),          # ldh [6]            flags/fragment offset
+    (0x45, 4, 0, 0x1FFF),     # jset #0x1fff       fragment: drop
+    (0xB1, 0, 0, 0),          # ldxb 4*([0]&0xf)   IP header length
+    (0x48, 0, 0, 2),          # ldh [x+2]          UDP destination port
+    (0x15, 0, 1, 68),         # jeq #68            else drop
+    (0x06, 0, 0, 0x40000),    # ret: accept
+    (0x06, 0, 0, 0),          # ret: drop
+)
+
+
+def attach_bpf(sock, prog):
+    # struct sock_fprog { u16 len; struct sock_filter *filter; }: the pointer
+    # comes from an array's buffer_info(), so no ctypes import is needed.
+    import array
+    code = array.array("B", b"".join(struct.pack("HBBI", *ins) for ins in prog))
+    addr = code.buffer_info()[0]
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack("HL", len(prog), addr))
+    return code   # keep alive until setsockopt returned (it copies)
+
+
+def open_packet(iface):
+    """The packet socket for one interface: bound, filtered, non-blocking, auxdata on."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
+    try:
+        attach_bpf(s, _BPF)
+        s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        s.bind((iface, ETH_P_IP))
+        s.setblocking(False)
+        while True:    # anything queued before the filter was attached
+            try:
+                s.recv(4096)
+            except BlockingIOError:
+                break
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def open_udp(iface, addr):
+    """Kernel UDP socket on addr:68, bound to the interface (IP_FREEBIND: the
+    script may not have configured the address yet)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, iface.encode())
+        s.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
+        s.bind((addr_str(addr), 68))
+        s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def open_netlink():
+    # A plain AF_NETLINK socket joined to RTMGRP_LINK: no dependency (pyroute2
+    # would cost ~100 ms of imports and a package) and ~30 lines to parse the
+    # two messages we need (RTM_NEWLINK/RTM_DELLINK: index, flags, name).
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    try:
+        s.bind((0, 1))    # RTMGRP_LINK
+        s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+IFF_UP = 0x1
+IFF_RUNNING = 0x40
+
+
+def parse_link_events(data):
+    """[(type, index, flags, name)] of RTM_NEWLINK (16) / RTM_DELLINK (17) messages."""
+    out, i = [], 0
+    while i + 16 <= len(data):
+        ln, typ = struct.unpack_from("=IH", data, i)
+        if ln < 16 or i + ln > len(data):
+            break
+        if typ in (16, 17) and ln >= 32:
+            _, _, index, flags = struct.unpack_from("=BxHiI", data, i + 16)
+            name, j = None, i + 32
+            while j + 4 <= i + ln:
+                alen, atype = struct.unpack_from("=HH", data, j)
+                if alen < 4:
+                    break
+                if atype == 3:   # IFLA_IFNAME
+                    name = data[j + 4:j + alen].split(b"\0", 1)[0].decode(errors="replace")
+                j += (alen + 3) & ~3
+            out.append((typ, index, flags, name))
+        i += (ln + 3) & ~3
+    return out
+
+
+def link_running(iface):
+    try:
+        with open("/sys/class/net/{}/operstate".format(iface)) as f:
+            st = f.read().strip()
+        with open("/sys/class/net/{}/flags".format(iface)) as f:
+            fl = int(f.read().strip(), 0)
+    except (OSError, ValueError):
+        return False
+    return bool(fl & IFF_UP) and st in ("up", "unknown")
+
+
+def arp_probe(iface, mac, addr, msec):
+    """RFC 5227 §2.1.1 probes for `addr` over `msec` ms: True when another
+    host answers for it or probes it too (a conflict)."""
+    try:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
+    except OSError:
+        return False
+    try:
+        s.bind((iface, ETH_P_ARP))
+        probe = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, mac, b"\0" * 4,
+                            b"\0" * 6, addr)
+        n = 3
+        end = time.monotonic() + msec / 1000.0
+        step = msec / 1000.0 / n
+        nxt = time.monotonic()
+        sent = 0
+        while True:
+            now = time.monotonic()
+            if sent < n and now >= nxt:
+                s.sendto(probe, (iface, ETH_P_ARP, 0, 0, BCAST_MAC))
+                sent += 1
+                nxt = now + step
+            if now >= end:
+                return False
+            r, _, _ = select.select([s], [], [], max(0.0, min(end, nxt if sent < n else end) - now))
+            if not r:
+                continue
+            pkt = s.recv(128)
+            if len(pkt) < 28:
+                continue
+            op, sha, spa, tpa = struct.unpack_from("!6xH6s4s6x4s", pkt)
+            if sha == mac:
+                continue
+            if spa == addr or (op == 1 and spa == b"\0" * 4 and tpa == addr):
+                return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+# --- the daemon ------------------------------------------------------------
+
+def now_ms():
+    return int(time.monotonic() * 1000)
+
+
+class Daemon:
+    """The main loop around one Client. `handlers` maps extra fds (e.g. the
+    control socket, issue 5) to callables handler(daemon, fd, events)."""
+
+    def __init__(self, o):
+        self.o = o
+        self.iface = o["i"]
+        self.log_syslog = o["S"]
+        self.pkt = None
+        self.udp = None
+        self.udp_addr = None
+        self.nl = None
+        self.reopen_at = None
+        self.backoff = 100
+        self.handlers = {}
+        self.signals = []
+        self.header = None          # the header of the last DHCP message received
+        self.exit_code = None
+        self.forked = False
+        self.got_lease = False
+        self.counters = {"bad_checksum": 0, "malformed_ip": 0, "send_errors": 0}
+        lf = o["leasefile"]
+        self.leasefile = ("/var/lib/dhcpc/{}.lease".format(self.iface) if lf is None
+                          else (lf or None))
+        s = o["s"]
+        if s is None:
+            self.script = [default_script()]
+            self.script_sh = True
+        else:
+            self.script = [s]
+            self.script_sh = False
+
+    # logging
+    def log(self, msg, prio="info"):
+        sys.stderr.write("{}: {}\n".format(PROG, msg))
+        if self.log_syslog:
+            import syslog
+            syslog.syslog(getattr(syslog, "LOG_" + prio.upper(), syslog.LOG_INFO),
+                          "{}: {}".format(self.iface, msg))
+
+    # sockets
+    def ensure_packet(self, now):
+        if self.pkt is not None:
+            return True
+        if self.reopen_at is not None and now < self.reopen_at:
+            return False
+        try:
+            self.pkt = open_packet(self.iface)
+        except OSError as e:
+            self.reopen_at = now + self.backoff
+            self.backoff = min(self.backoff * 2, 5000)
+            self.log("cannot open packet socket on {}: {}".format(self.iface, e), "warning")
+            return False
+        self.reopen_at = None
+        self.backoff = 100
+        self.poll.register(self.pkt, select.POLLIN)
+        return True
+
+    def close_packet(self, now, backoff=True):
+        if self.pkt is not None:
+            self.poll.unregister(self.pkt)
+            self.pkt.close()
+            self.pkt = None
+        if backoff:
+            self.reopen_at = now + self.backoff
+            self.backoff = min(self.backoff * 2, 5000)
+
+    def set_udp(self, addr):
+        if addr == self.udp_addr and self.udp is not None:
+            return
+        self.close_udp()
+        if addr is None:
+            return
+        try:
+            self.udp = open_udp(self.iface, addr)
+            self.udp_addr = addr
+            self.poll.register(self.udp, select.POLLIN)
+        except OSError as e:
+            self.log("cannot open UDP socket on {}: {}".format(addr_str(addr), e), "warning")
+
+    def close_udp(self):
+        if self.udp is not None:
+            self.poll.unregister(self.udp)
+            self.udp.close()
+        self.udp = None
+        self.udp_addr = None
+
+    def send(self, now, payload, dst):
+        try:
+            if dst is not None and self.udp is not None:
+                self.udp.sendto(payload, (addr_str(dst), 67))
+                return
+            if not self.ensure_packet(now):
+                raise OSError("no packet socket")
+            src = bytes(payload[12:16])      # ciaddr: 0.0.0.0 unless a lease is held
+            dst4 = dst if dst is not None else b"\xff\xff\xff\xff"
+            pkt = build_ip_udp(src, dst4, 68, 67, payload)
+            self.pkt.sendto(pkt, (self.iface, ETH_P_IP, 0, 0, BCAST_MAC))
+        except OSError as e:
+            self.counters["send_errors"] += 1
+            self.client.send_failed(now, str(e))
+            if dst is None or self.udp is None:
+                self.close_packet(now)
+
+    def read_packet(self, now):
+        while self.pkt is not None:
+            try:
+                data, anc, _, addr = self.pkt.recvmsg(4096, 64)
+            except BlockingIOError:
+                return
+            except OSError as e:
+                self.log("packet socket: {}".format(e), "warning")
+                self.close_packet(now)
+                return
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            check = True
+            for level, typ, cdata in anc:
+                if level == SOL_PACKET and typ == PACKET_AUXDATA and len(cdata) >= 4:
+                    if struct.unpack_from("I", cdata)[0] & TP_STATUS_CSUMNOTREADY:
+                        check = False
+            try:
+                src, _, _, dport, payload = parse_ip_udp(data, check_udp=check)
+            except MalformedError as e:
+                key = "bad_checksum" if "checksum" in str(e) else "malformed_ip"
+                self.counters[key] += 1
+                continue
+            if dport != 68:
+                continue
+            self.last_payload = payload
+            self.client.receive(payload, now, src)
+
+    def drain_udp(self):
+        # Replies are read on the packet socket; this one only has to exist.
+        while self.udp is not None:
+            try:
+                self.udp.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+
+    def read_netlink(self, now):
+        while True:
+            try:
+                data = self.nl.recv(65536)
+            except BlockingIOError:
+                return
+            except OSError as e:
+                self.log("netlink: {}".format(e), "warning")
+                return
+            for typ, index, flags, name in parse_link_events(data):
+                if name != self.iface:
+                    continue
+                up = typ == 16 and flags & IFF_UP and flags & IFF_RUNNING
+                if up and not self.link_up:
+                    self.link_up = True
+                    self.log("link up")
+                    self.close_packet(now, backoff=False)
+                    self.ensure_packet(now)
+                    self.client.link_up(now)
+                elif not up and self.link_up:
+                    self.link_up = False
+                    self.log("link down" if typ == 16 else "interface gone")
+                    self.client.link_down(now)
+                    if typ == 17:
+                        self.close_packet(now, backoff=False)
+
+    # script
+    def run_script(self, action, lease=None, message=None, header=None):
+        import subprocess
+        env = dict(os.environ)
+        for k in list(env):    # nothing stale from our own environment
+            if k in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
+                     "serverid", "broadcast", "hostname", "siaddr", "sname", "boot_file"):
+                del env[k]
+        env.update(script_env(self.iface, lease, header, message))
+        cmd = (["/bin/sh"] if self.script_sh else []) + self.script + [action]
+        try:
+            subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, close_fds=True, timeout=60)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.log("script {} {}: {}".format(self.script[0], action, e), "warning")
+
+    # lease file
+    def save_lease(self, lease, now):
+        if not self.leasefile:
+            return
+        try:
+            d = os.path.dirname(self.leasefile)
+            if d:
+                os.makedirs(d, exist_ok=True)
+            tmp = self.leasefile + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(lease.to_text(now, int(time.time())) + "\n")
+            os.replace(tmp, self.leasefile)
+        except OSError as e:
+            self.log("lease file {}: {}".format(self.leasefile, e), "warning")
+
+    def load_lease(self, now):
+        if not self.leasefile:
+            return None
+        try:
+            with open(self.leasefile) as f:
+                lease = Lease.from_text(f.read(), now, int(time.time()))
+        except (OSError, ValueError):
+            return None
+        if lease.expired(now):
+            self.log("stored lease for {} has expired".format(addr_str(lease.address)))
+            self.drop_lease_file()
+            return None
+        return lease
+
+    def drop_lease_file(self):
+        if self.leasefile:
+            try:
+                os.unlink(self.leasefile)
+            except OSError:
+                pass
+
+    # events
+    def header_of_last(self):
+        try:
+            from dhcp4c.message import decode
+            return decode(self.last_payload)
+        except (AttributeError, ValueError):
+            return None
+
+    def handle(self, e, now):
+        o = self.o
+        if isinstance(e, E.LeaseAcquired):
+            lease = e.lease
+            if o["a"] is not None and o["a"] > 0 and arp_probe(self.iface, self.client.mac,
+                                                           lease.address, o["a"]):
+                self.log("{} is in use (ARP): declining".format(addr_str(lease.address)),
+                         "warning")
+                self.client.decline(now_ms(), "address in use")
+                return
+            self.log("lease of {} obtained from {}, lease time {}".format(
+                addr_str(lease.address), addr_str(lease.server_id), lease.lease_time))
+            self.run_script("bound", lease, header=self.header_of_last())
+            self.set_udp(lease.address)
+            self.save_lease(lease, now)
+            self.got_lease = True
+            if o["q"]:
+                if o["R"]:
+                    self.client.release(now_ms())
+                self.exit_code = 0
+            elif not o["f"]:
+                self.daemonize()
+        elif isinstance(e, (E.LeaseRenewed, E.LeaseChanged)):
+            self.log("lease of {} renewed, lease time {}".format(
+                addr_str(e.lease.address), e.lease.lease_time))
+            self.run_script("renew", e.lease, header=self.header_of_last())
+            self.set_udp(e.lease.address)
+            self.save_lease(e.lease, now)
+        elif isinstance(e, E.LeaseLost):
+            self.log("lease of {} lost ({})".format(addr_str(e.lease.address), e.why))
+            self.close_udp()
+            self.drop_lease_file()
+            self.run_script("deconfig")
+        elif isinstance(e, E.NakReceived):
+            self.log("received NAK from {}".format(addr_str(e.server_id)), "warning")
+            self.run_script("nak", message=e.message or "")
+        elif isinstance(e, E.StateChanged):
+            if e.why in (S.NO_OFFER, S.NO_ACK) and e.new == S.INIT:
+                self.log("no lease, failing")
+                self.run_script("leasefail")
+                if not self.got_lease:
+                    if o["n"]:
+                        self.exit_code = 1
+                    elif o["b"]:
+                        self.daemonize()
+            elif e.new == S.SELECTING:
+                self.log("sending discover")
+        elif isinstance(e, E.OfferRejected):
+            self.log("offer of {} rejected: {}".format(addr_str(e.yiaddr), e.reason))
+        elif isinstance(e, E.Error):
+            self.log("{}: {}".format(e.kind, e.reason), "warning")
+
+    def daemonize(self):
+        if self.forked or self.o["f"]:
+            return
+        self.forked = True
+        if os.fork():
+            os._exit(0)
+        os.setsid()
+        fd = os.open("/dev/null", os.O_RDWR)
+        for i in (0, 1, 2):
+            os.dup2(fd, i)
+        if fd > 2:
+            os.close(fd)
+        self.write_pidfile()
+
+    def write_pidfile(self):
+        p = self.o["p"]
+        if p:
+            try:
+                with open(p, "w") as f:
+                    f.write("{}\n".format(os.getpid()))
+            except OSError as e:
+                self.log("pidfile {}: {}".format(p, e), "warning")
+
+    def on_signal(self, signum, frame):
+        self.signals.append(signum)
+
+    def flush(self):
+        c = self.client
+        while True:
+            d = c.next_datagram()
+            if d is not None:
+                self.send(now_ms(), d[0], d[1])
+                continue
+            e = c.next_event()
+            if e is None:
+                return
+            self.handle(e, now_ms())
+
+    def do_signals(self, now):
+        while self.signals:
+            sig = self.signals.pop(0)
+            c = self.client
+            if sig == signal.SIGUSR1:
+                self.log("SIGUSR1: renew")
+                try:
+                    c.renew(now)
+                except UsageError:
+                    try:
+                        c.restart(now)
+                    except UsageError as e:
+                        self.log(str(e))
+            elif sig == signal.SIGUSR2:
+                self.log("SIGUSR2: release")
+                c.release(now)
+            elif sig in (signal.SIGTERM, signal.SIGINT):
+                self.log("exiting")
+                if self.o["R"]:
+                    c.release(now)
+                self.exit_code = 0
+
+    def run(self):
+        o = self.o
+        self.poll = select.poll()
+        now = now_ms()
+        self.ensure_packet(now)
+        if self.pkt is None:
+            self.log("{}: no such interface".format(self.iface), "err")
+            return 1
+        mac = self.pkt.getsockname()[4]
+        self.client = Client(mac, config_from(o), lambda: int.from_bytes(os.urandom(4), "big"))
+        rfd, wfd = os.pipe()
+        os.set_blocking(rfd, False)
+        os.set_blocking(wfd, False)
+        signal.set_wakeup_fd(wfd)
+        for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self.on_signal)
+        self.poll.register(rfd, select.POLLIN)
+        self.write_pidfile()
+        lease = self.load_lease(now)
+        self.client.start(now, lease)
+        self.flush()     # the first DISCOVER goes out before anything else is set up
+        self.run_script("deconfig")
+        try:
+            self.nl = open_netlink()
+            self.poll.register(self.nl, select.POLLIN)
+        except OSError as e:
+            self.log("netlink: {}".format(e), "warning")
+        self.link_up = link_running(self.iface)
+        if not self.link_up:
+            self.client.link_down(now_ms())
+        try:
+            while True:
+                self.flush()
+                if self.exit_code is not None:
+                    break
+                now = now_ms()
+                dl = self.client.next_deadline()
+                if self.pkt is None and self.reopen_at is not None and self.link_up:
+                    dl = self.reopen_at if dl is None else min(dl, self.reopen_at)
+                timeout = None if dl is None else max(0, dl - now)
+                try:
+                    ready = self.poll.poll(timeout)
+                except InterruptedError:
+                    ready = []
+                now = now_ms()
+                for fd, ev in ready:
+                    if self.pkt is not None and fd == self.pkt.fileno():
+                        self.read_packet(now)
+                    elif self.udp is not None and fd == self.udp.fileno():
+                        self.drain_udp()
+                    elif self.nl is not None and fd == self.nl.fileno():
+                        self.read_netlink(now)
+                    elif fd == rfd:
+                        try:
+                            os.read(rfd, 512)
+                        except BlockingIOError:
+                            pass
+                    elif fd in self.handlers:
+                        self.handlers[fd](self, fd, ev)
+                self.do_signals(now)
+                if self.pkt is None and self.link_up:
+                    self.ensure_packet(now)
+                self.client.tick(now_ms())
+        finally:
+            self.close_udp()
+            self.close_packet(now_ms(), backoff=False)
+            if self.nl is not None:
+                self.nl.close()
+            if o["p"] and self.exit_code is not None:
+                try:
+                    os.unlink(o["p"])
+                except OSError:
+                    pass
+        return self.exit_code
+
+
+def default_script():
+    """The shipped dhcpc.script: next to this module (repository, editable
+    install), else under sys.prefix/share/dhcp4c (pip install)."""
+    for d in (HERE, os.path.join(sys.prefix, "share", "dhcp4c")):
+        p = os.path.join(d, "dhcpc.script")
+        if os.path.exists(p):
+            return p
+    return os.path.join(HERE, "dhcpc.script")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        o = parse_args(argv)
+    except Usage as e:
+        sys.stderr.write("{}: {}\n".format(PROG, e))
+        return 2
+    if o["help"]:
+        sys.stdout.write(USAGE)
+        return 0
+    try:
+        config_from(o)
+    except UsageError as e:
+        sys.stderr.write("{}: {}\n".format(PROG, e))
+        return 2
+    return Daemon(o).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
