@@ -164,7 +164,9 @@ class Firmware:
         self.sock = None
         self.link = None
         self.errors = 0
-        self.peak = 0           # lowest gc.mem_free() seen (for the bench)
+        gc.collect()
+        self.base = gc.mem_alloc()  # heap in use before the first exchange
+        self.peak = self.base       # highest gc.mem_alloc() seen at the end of a turn
 
     def open_socket(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -222,6 +224,8 @@ class Firmware:
             self.store.save(e.lease.to_text(now, _wall(self.board)))
         elif isinstance(e, LeaseRenewed):
             self.store.save(e.lease.to_text(now, _wall(self.board)))
+        if isinstance(e, (LeaseAcquired, LeaseRenewed)):
+            self.heap_line()
         elif isinstance(e, LeaseLost):
             self.nic.remove()
             self.store.save("")
@@ -250,9 +254,17 @@ class Firmware:
         now = self.clock()
         self.client.tick(now)
         self.drain(now)
-        free = gc.mem_free()
-        if self.peak == 0 or free < self.peak:
-            self.peak = free
+        used = gc.mem_alloc()
+        if used > self.peak:
+            self.peak = used
+
+    def heap_line(self):
+        """A console line (noise to the control protocol) for tests and the
+        bench: heap in use after a collection, the peak, the baseline."""
+        peak = self.peak
+        gc.collect()
+        print("dhcp4c: heap {} peak {} base {}".format(gc.mem_alloc(), peak, self.base))
+        self.peak = gc.mem_alloc()
 
     def recv(self, now):
         for _ in range(8):

@@ -10,7 +10,8 @@ lands files there; lib/ is on its path). Like a board, it boots main.py when
 there is one (`micropython -i main.py`: Ctrl-C drops to the REPL), else the
 REPL. A soft reset (Ctrl-D at the REPL, which ends the unix port) or any exit
 is a reset: the interpreter is started again. Output while no client is
-connected is dropped, as on a USB CDC port nobody has open. Prints
+connected is dropped, as on a USB CDC port nobody has open (--log keeps a
+copy of everything for tests and debugging). Prints
 "READY socket://127.0.0.1:PORT" once listening; SIGTERM/SIGINT stop it.
 Why not socat: socat ends the interpreter when the TCP connection closes, and
 a board must survive mpremote disconnecting and dhcpctl connecting.
@@ -38,6 +39,7 @@ def main():
     ap.add_argument("--heapsize")
     ap.add_argument("--hostname")
     ap.add_argument("--micropython", default=MP)
+    ap.add_argument("--log", help="append everything the board writes to this file")
     a = ap.parse_args()
     stop = []
     signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
@@ -50,6 +52,7 @@ def main():
     sel = selectors.DefaultSelector()
     sel.register(ls, selectors.EVENT_READ, "listen")
     state = {"child": None, "master": None, "client": None, "boots": 0}
+    log = open(a.log, "ab", buffering=0) if a.log else None
 
     def boot():
         master, slave = os.openpty()
@@ -118,6 +121,8 @@ def main():
                         time.sleep(0.05)
                         boot()
                         break
+                    if log is not None:
+                        log.write(data)
                     if state["client"] is not None:
                         try:
                             state["client"].sendall(data)

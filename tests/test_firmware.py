@@ -1,0 +1,195 @@
+"""End to end: the firmware on the virtual board (the real MicroPython unix
+port in the rig's client namespace, scripts/vboard.py), flashed with
+`make flash` over socket://, driven with dhcpctl, against real servers.
+The board's "flash" is a directory in lab.tmp; its console is copied to a log
+file (vboard.py --log) so tests can read the firmware's heap lines."""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import rig
+import servers
+
+ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([rig.SHARED, os.path.join(rig.REPO, "host")]))
+
+
+class VBoard:
+    def __init__(self, lab, heapsize=None):
+        rig.need_tool("micropython")
+        rig.need_tool("mpremote")
+        self.lab = lab
+        self.dir = os.path.join(lab.tmp, "board")
+        os.mkdir(self.dir)
+        self.log_path = os.path.join(lab.tmp, "vboard-console.log")
+        cmd = [rig.interpreter("python")[0], os.path.join(rig.REPO, "scripts", "vboard.py"),
+               "--dir", self.dir, "--ns", lab.client_ns, "--if", lab.client_if,
+               "--log", self.log_path]
+        if heapsize:
+            cmd += ["--heapsize", heapsize]
+        # vboard runs in the root namespace (its TCP port is on 127.0.0.1 there)
+        # and starts the interpreter inside the client namespace itself.
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        self.proc.name = "vboard"
+        self.proc.log_path = self.log_path
+        lab.procs.append(self.proc)
+        line = self.proc.stdout.readline().split()
+        assert line[:1] == ["READY"], line
+        self.port = line[1]
+
+    def flash(self):
+        r = subprocess.run(["make", "-s", "-C", rig.REPO, "flash", "BOARD=unix",
+                            "PORT=" + self.port], capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    def ctl(self, *args, check=True):
+        r = subprocess.run(rig.interpreter("python") + [
+            os.path.join(rig.REPO, "host", "dhcpctl.py"), "--port", self.port,
+            "--timeout", "3", "--json"] + list(args),
+            capture_output=True, text=True, env=ENV, timeout=30)
+        if check:
+            assert r.returncode == 0, "dhcpctl {}: {}{}\n{}".format(
+                args, r.stdout, r.stderr, self.console()[-2000:])
+        return json.loads(r.stdout) if r.stdout.strip() else None
+
+    def wait_state(self, want, timeout=20):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = self.ctl("state", check=False)
+            if last and last.get("state") == want:
+                return last
+            time.sleep(0.2)
+        raise AssertionError("board not {} after {} s: {}\n{}".format(
+            want, timeout, last, self.console()[-3000:]))
+
+    def console(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def lease_file(self):
+        try:
+            with open(os.path.join(self.dir, "dhcp4c.lease")) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def interrupt(self):
+        """Ctrl-C on the serial line: the firmware stops, the REPL answers."""
+        host, port = self.port[len("socket://"):].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(b"\r\x03")
+            buf, deadline = b"", time.monotonic() + 5
+            while b">>> " not in buf and time.monotonic() < deadline:
+                try:
+                    buf += s.recv(4096)
+                except socket.timeout:
+                    break
+            return buf
+
+
+def addrs(lab):
+    out = lab.run(["ip", "-4", "-o", "addr", "show", "dev", lab.client_if]).stdout
+    return re.findall(r"inet (\S+)", out)
+
+
+def count(text, word):
+    return len(re.findall(word, text))
+
+
+def test_flash_bound_renew_release(lab):
+    srv = lab.dnsmasq()
+    b = VBoard(lab)
+    out = b.flash()
+    assert "copying .mpy" in out
+    st = b.wait_state("BOUND")
+    ip = st["lease"]["address"]
+    assert ip.startswith("192.0.2.")
+    assert addrs(lab) == [ip + "/24"]                       # really applied
+    assert "default via 192.0.2.1" in lab.run(["ip", "route"]).stdout
+    assert ip in open(os.path.join(lab.tmp, "dnsmasq.leases")).read()
+    assert "vboard" in lab.log(srv)                          # option 12 sent
+    assert b.lease_file().startswith("dhcp4c1 " + ip)
+
+    acks = count(lab.log(srv), "DHCPACK")
+    b.ctl("renew")
+    b.wait_state("BOUND")
+    deadline = time.monotonic() + 5
+    while count(lab.log(srv), "DHCPACK") <= acks and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert count(lab.log(srv), "DHCPACK") > acks
+    assert re.search(r"DHCPREQUEST\(srv0\) " + re.escape(ip), lab.log(srv))
+
+    b.ctl("release")
+    b.wait_state("STOPPED")
+    deadline = time.monotonic() + 5
+    while "DHCPRELEASE" not in lab.log(srv) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "DHCPRELEASE(srv0) " + ip in lab.log(srv)
+    assert addrs(lab) == []                                   # address removed
+    assert b.lease_file() == ""
+
+
+def test_ctrl_c_reflash_and_reset_init_reboot(lab):
+    srv = lab.dnsmasq()
+    b = VBoard(lab)
+    b.flash()
+    ip = b.wait_state("BOUND")["lease"]["address"]
+    assert count(lab.log(srv), "DHCPDISCOVER") == 1
+    assert b">>> " in b.interrupt()                          # Ctrl-C: back at the REPL
+    out = b.flash()                                          # second flash: works, copies nothing
+    assert "nothing changed" in out
+    st = b.wait_state("BOUND")                               # the reset booted main.py again
+    assert st["lease"]["address"] == ip
+    assert count(lab.log(srv), "DHCPDISCOVER") == 1          # INIT-REBOOT: a REQUEST only
+    assert count(lab.log(srv), "DHCPREQUEST") >= 2
+    assert addrs(lab) == [ip + "/24"]
+    assert b.proc.poll() is None
+
+
+def test_link_down_up(lab):
+    srv = lab.dnsmasq()
+    b = VBoard(lab)
+    b.flash()
+    ip = b.wait_state("BOUND")["lease"]["address"]
+    reqs = count(lab.log(srv), "DHCPREQUEST")
+    lab.run(["ip", "link", "set", lab.server_if, "down"], ns="server")   # cable out
+    b.wait_state("LINK_DOWN", timeout=10)
+    lab.run(["ip", "link", "set", lab.server_if, "up"], ns="server")
+    st = b.wait_state("BOUND", timeout=20)
+    assert st["lease"]["address"] == ip
+    assert count(lab.log(srv), "DHCPREQUEST") > reqs          # INIT-REBOOT after link up
+
+
+def test_fifty_renewals_with_short_leases_heap_flat(lab):
+    """Kea hands out 20 s leases with T1 = 1 s: a renewal every second."""
+    servers.kea(lab, lease=20, t1=1, t2=15)
+    b = VBoard(lab)
+    b.flash()
+    b.wait_state("BOUND", timeout=30)
+    deadline = time.monotonic() + 150
+    heaps = []
+    while time.monotonic() < deadline:
+        heaps = [int(x) for x in re.findall(r"dhcp4c: heap (\d+)", b.console())]
+        if len(heaps) >= 52:
+            break
+        time.sleep(1)
+    assert len(heaps) >= 52, "only {} lease events:\n{}".format(len(heaps), b.console()[-3000:])
+    st = b.ctl("state")
+    assert st["state"] in ("BOUND", "RENEWING")
+    stats = b.ctl("stats")
+    rig.REPORT.append("firmware: {} renewals, heap after collect {} .. {} bytes".format(
+        len(heaps) - 1, min(heaps[1:]), max(heaps[1:])))
+    # flat: after the first few renewals, no growth beyond allocator noise
+    assert max(heaps[10:]) - min(heaps[2:10]) <= 256, heaps
+    assert stats is not None
