@@ -213,7 +213,7 @@ def env_value(code, raw):
             return str(struct.unpack({"u8": "!B", "u16": "!H", "u32": "!I", "s32": "!i"}[kind], raw)[0])
         if kind == "h":
             t = _text(raw)
-            return " ".join(p if good_hostname(p) else "bad" for p in t.split()) or "bad"
+            return t if good_hostname(t) else "bad"
         if kind == "s":
             return _text(raw)
         if kind == "p":
@@ -697,10 +697,15 @@ class Daemon:
         self.udp_addr = None
 
     def send(self, now, payload, dst):
-        try:
-            if dst is not None and self.udp is not None:
+        if dst is not None and self.udp is not None:
+            try:
                 self.udp.sendto(payload, (addr_str(dst), 67))
                 return
+            except OSError as e:
+                # No route to the server (e.g. a script that did not configure
+                # the address): unicast IP in an Ethernet broadcast frame.
+                self.log("unicast via UDP socket: {}; using the packet socket".format(e), "debug")
+        try:
             if not self.ensure_packet(now):
                 raise OSError("no packet socket")
             src = bytes(payload[12:16])      # ciaddr: 0.0.0.0 unless a lease is held
@@ -710,8 +715,7 @@ class Daemon:
         except OSError as e:
             self.counters["send_errors"] += 1
             self.client.send_failed(now, str(e))
-            if dst is None or self.udp is None:
-                self.close_packet(now)
+            self.close_packet(now)
 
     def read_packet(self, now):
         while self.pkt is not None:
@@ -772,10 +776,12 @@ class Daemon:
                     self.client.link_up(now)
                 elif not up and self.link_up:
                     self.link_up = False
-                    self.log("link down" if typ == 16 else "interface gone")
+                    self.log("link down")
                     self.client.link_down(now)
-                    if typ == 17:
-                        self.close_packet(now, backoff=False)
+                if typ == 17:
+                    self.log("interface gone")
+                    self.close_packet(now, backoff=False)
+                    self.close_udp()
 
     # script
     def run_script(self, action, lease=None, message=None, header=None):

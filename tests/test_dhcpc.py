@@ -1,0 +1,362 @@
+"""The Linux daemon host/dhcpc.py against real servers in network namespaces.
+
+Flags and script environment helpers are tested without root; everything
+else uses the `lab` fixture (root; fails instead of skipping in CI).
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import dhcpcrig
+import rig
+import servers
+from dhcpcrig import Run, addr_of
+
+sys.path.insert(0, os.path.join(rig.REPO, "host"))
+import dhcpc  # noqa: E402
+
+from dhcp4c.lease import Lease  # noqa: E402
+
+
+def cli(*args):
+    return subprocess.run(rig.interpreter("python") + ["-I", "-S", dhcpcrig.DHCPC] + list(args),
+                          capture_output=True, text=True, timeout=20)
+
+
+# --- flags (no root) ---------------------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    (["-Z"], "-Z"), (["--bogus"], "--bogus"), (["-t", "x"], "-t"), (["-T", "0"], "-T"),
+    (["-r", "300.1.1.1"], "-r"), (["-r"], "-r"), (["-aX"], "-a"), (["-O", "nosuch"], "-O"),
+    (["-x", "12"], "-x"), (["-x", "0x3d:zz"], "-x"), (["stray"], "stray"),
+    (["--quit=1"], "--quit"), (["-i", ""], "-i"),
+])
+def test_bad_flags_one_line_exit_2(args, needle):
+    r = cli(*args)
+    assert r.returncode == 2, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+
+
+@pytest.mark.parametrize("flag", ["--halp", "--help"])
+def test_halp(flag):
+    r = cli(flag)
+    assert r.returncode == 0
+    for word in ("SYNOPSIS", "-H, -h, --hostname", "--arping", "SIGUSR1", "deconfig"):
+        assert word in r.stdout
+
+
+def test_parse_udhcpc_flags():
+    o = dhcpc.parse_args(["-fbnqRBCSo", "-h", "box", "-i", "eth9", "-r", "192.0.2.7",
+                          "-t5", "-T", "2", "-A", "7", "-a", "-O", "ntpsrv", "-O", "100",
+                          "-x", "hostname:bbox", "-x", "0x3d:0100beef", "-x", "lease:3600",
+                          "-V", "vend", "-F", "a.example", "-p", "/tmp/p", "-s", "/bin/true"])
+    assert (o["f"], o["b"], o["n"], o["q"], o["R"], o["B"], o["C"], o["S"], o["o"]) == (True,) * 9
+    assert o["H"] == "box" and o["i"] == "eth9" and o["r"] == "192.0.2.7"
+    assert (o["t"], o["T"], o["A"], o["a"]) == (5, 2, 7, 2000)
+    assert o["O"] == [42, 100]
+    assert o["x"] == [(12, b"bbox"), (61, b"\x01\x00\xbe\xef"), (51, b"\x00\x00\x0e\x10")]
+    o = dhcpc.parse_args(["--interface=eth1", "--hostname", "h", "--arping=150", "--clientid",
+                          "abc", "--request-option", "mtu", "--no-default-options", "-a300"])
+    assert o["i"] == "eth1" and o["H"] == "h" and o["a"] == 300 and o["c"] == "abc"
+    cfg = dhcpc.config_from(o)
+    assert cfg.prl == (26,) and cfg.client_id == b"abc"
+    assert dhcpc.parse_args([])["i"] == "eth0"
+    assert dhcpc.parse_args([])["r"] is None     # manifest.json: default_ip null
+
+
+def test_script_env_udhcpc_names_and_sanitising():
+    opts = {1: b"\xff\xff\xff\x00", 3: bytes([192, 0, 2, 1, 192, 0, 2, 2]), 6: bytes([192, 0, 2, 53]),
+            12: b"ok-host", 15: b"ex.com; rm -rf /", 51: b"\x00\x00\x00\x78", 54: bytes([192, 0, 2, 1]),
+            26: b"\x05\xdc", 42: bytes([192, 0, 2, 9]), 121: bytes([24, 198, 51, 100, 192, 0, 2, 1]),
+            119: b"\x07example\x03com\x00\x05a$(x)\x00", 224: b"\x01\x02", 56: b"bye"}
+    lease = Lease(bytes([192, 0, 2, 50]), bytes([192, 0, 2, 1]), 120, mask=b"\xff\xff\xff\x00",
+                  options=opts)
+    env = dhcpc.script_env("cli0", lease)
+    assert env["interface"] == "cli0" and env["ip"] == "192.0.2.50"
+    assert env["subnet"] == "255.255.255.0" and env["mask"] == "24"
+    assert env["router"] == "192.0.2.1 192.0.2.2" and env["dns"] == "192.0.2.53"
+    assert env["hostname"] == "ok-host" and env["lease"] == "120" and env["serverid"] == "192.0.2.1"
+    assert env["domain"] == "bad"     # udhcpc: a host-name option failing the check
+    assert env["mtu"] == "1500" and env["ntpsrv"] == "192.0.2.9"
+    assert env["staticroutes"] == "198.51.100.0/24 192.0.2.1"
+    assert env["search"] == "example.com bad"
+    assert env["opt224"] == "0102" and env["message"] == "bye"
+    assert not dhcpc.good_hostname("a`b`") and not dhcpc.good_hostname("-x")
+    assert dhcpc.good_hostname("host.example.com.")
+
+
+def test_link_event_parser():
+    import struct
+    name = b"cli0\0"
+    attr = struct.pack("=HH", 4 + len(name), 3) + name + b"\0" * 3
+    body = struct.pack("=BxHiII", 0, 1, 7, 0x41 | 0x1, 0) + attr
+    msg = struct.pack("=IHHII", 16 + len(body), 16, 0, 0, 0) + body
+    assert dhcpc.parse_link_events(msg) == [(16, 7, 0x41 | 0x1 | 0, "cli0")] or \
+        dhcpc.parse_link_events(msg)[0][3] == "cli0"
+
+
+# --- against dnsmasq ---------------------------------------------------------
+
+def test_bound_by_our_default_script(lab):
+    lab.dnsmasq()
+    r = Run(lab, ["-q", "-f"], script=None).run()
+    assert r.returncode == 0, r.stderr
+    addrs = addr_of(lab)
+    assert len(addrs) == 1 and addrs[0].startswith("192.0.2.") and addrs[0].endswith("/24"), addrs
+    routes = lab.run(["ip", "-4", "route"]).stdout
+    assert "default via 192.0.2.1" in routes
+
+
+def test_bound_by_debian_udhcpc_default_script(lab):
+    if not os.path.exists(dhcpcrig.DEBIAN_SCRIPT):
+        rig.skip_or_fail("needs Debian's udhcpc package")
+    lab.dnsmasq(extra_conf=["dhcp-option=6,192.0.2.53", "dhcp-option=15,example.com"])
+    before = open("/etc/resolv.conf").read()
+    r = Run(lab, ["-q", "-f"], script=dhcpcrig.DEBIAN_SCRIPT).run()
+    assert r.returncode == 0, r.stderr
+    addrs = addr_of(lab)
+    assert len(addrs) == 1 and addrs[0].startswith("192.0.2."), addrs
+    assert "default via 192.0.2.1" in lab.run(["ip", "-4", "route"]).stdout
+    assert "nameserver 192.0.2.53" in lab.run(["cat", "/etc/resolv.conf"]).stdout
+    assert open("/etc/resolv.conf").read() == before      # the host's is untouched
+
+
+def test_script_env_from_a_real_ack(lab):
+    lab.dnsmasq(extra_conf=["dhcp-option=6,192.0.2.53", "dhcp-option=15,example.com",
+                            "dhcp-option=42,192.0.2.9", "dhcp-option=26,1400"])
+    r = Run(lab, ["-q", "-f"])
+    assert r.run().returncode == 0
+    assert r.names()[:2] == ["deconfig", "bound"]
+    env = r.actions()[1][1]
+    assert env["interface"] == lab.client_if and env["ip"].startswith("192.0.2.")
+    assert env["serverid"] == "192.0.2.1" and env["router"] == "192.0.2.1"
+    assert env["dns"] == "192.0.2.53" and env["domain"] == "example.com"
+    assert env["ntpsrv"] == "192.0.2.9" and env["mtu"] == "1400" and env["mask"] == "24"
+    assert env["lease"] == "120" and env["subnet"] == "255.255.255.0"
+
+
+def test_no_server_n_exits_1_with_leasefail(lab):
+    t = time.monotonic()
+    r = Run(lab, ["-n", "-f", "-t", "2", "-T", "1"])
+    res = r.run()
+    assert res.returncode == 1, res.stderr
+    assert "leasefail" in r.names()
+    assert time.monotonic() - t < 8
+
+
+def test_b_backgrounds_when_no_lease_then_binds(lab):
+    r = Run(lab, ["-b", "-t", "1", "-T", "1", "-A", "1"])
+    r.cmd += ["-p", r.pidfile]
+    try:
+        res = r.run()
+        assert res.returncode == 0, res.stderr
+        assert "leasefail" in r.names()
+        pid = r.pidfile_pid()
+        assert pid and os.path.exists("/proc/{}".format(pid))
+        lab.dnsmasq()
+        r.wait_action("bound", timeout=15)
+    finally:
+        r.kill_daemon()
+
+
+def test_forks_after_lease_with_pidfile_and_sigterm_release(lab):
+    srv = lab.dnsmasq()
+    r = Run(lab, ["-R"])
+    r.cmd += ["-p", r.pidfile]
+    try:
+        res = r.run()
+        assert res.returncode == 0, res.stderr
+        env = r.wait_action("bound")
+        pid = r.pidfile_pid()
+        assert pid and pid != os.getpid() and os.path.exists("/proc/{}".format(pid))
+        leases = os.path.join(lab.tmp, "dnsmasq.leases")
+        assert env["ip"] in open(leases).read()
+        os.kill(pid, signal.SIGTERM)
+        r.wait_action("deconfig", count=2)
+        deadline = time.monotonic() + 5
+        while os.path.exists("/proc/{}".format(pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists("/proc/{}".format(pid))
+        assert not os.path.exists(r.pidfile)
+        deadline = time.monotonic() + 5
+        while env["ip"] in open(leases).read() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert env["ip"] not in open(leases).read(), lab.log(srv)
+        assert "DHCPRELEASE" in lab.log(srv)
+    finally:
+        r.kill_daemon()
+
+
+def test_f_signals_usr1_renew_usr2_release(lab):
+    srv = lab.dnsmasq()
+    r = Run(lab, ["-f"]).start()
+    r.wait_action("bound")
+    r.signal(signal.SIGUSR1)
+    r.wait_action("renew")
+    r.signal(signal.SIGUSR2)
+    r.wait_action("deconfig", count=2)
+    assert r.proc.poll() is None             # -f: still running, released
+    time.sleep(0.2)
+    assert "DHCPRELEASE" in lab.log(srv)
+    r.signal(signal.SIGUSR1)                 # no lease: start over
+    r.wait_action("bound", count=2)
+    r.signal(signal.SIGTERM)
+    assert r.proc.wait(5) == 0
+
+
+def test_lease_file_init_reboot_after_restart(lab):
+    srv = lab.dnsmasq()
+    r1 = Run(lab, ["-q", "-f"], name="first")
+    assert r1.run().returncode == 0
+    ip = r1.actions()[1][1]["ip"]
+    assert open(r1.leasefile).read().startswith("dhcp4c1 " + ip)
+    n_disc = lab.log(srv).count("DHCPDISCOVER")
+    r2 = Run(lab, ["-q", "-f"], name="second", leasefile=r1.leasefile)
+    res = r2.run()
+    assert res.returncode == 0
+    assert r2.actions()[1][1]["ip"] == ip
+    assert "sending discover" not in res.stderr
+    assert lab.log(srv).count("DHCPDISCOVER") == n_disc
+
+
+def test_expired_lease_file_discarded(lab):
+    lab.dnsmasq()
+    r = Run(lab, ["-q", "-f"])
+    with open(r.leasefile, "w") as f:
+        f.write("dhcp4c1 192.0.2.150 255.255.255.0 192.0.2.1 120 {}\n".format(int(time.time()) - 10))
+    res = r.run()
+    assert res.returncode == 0
+    assert "expired" in res.stderr and "sending discover" in res.stderr
+
+
+def test_nak_on_foreign_address_then_bound(lab):
+    lab.dnsmasq()
+    r = Run(lab, ["-q", "-f"])
+    with open(r.leasefile, "w") as f:
+        f.write("dhcp4c1 198.51.100.7 255.255.255.0 198.51.100.1 3600 {}\n".format(
+            int(time.time()) + 3000))
+    res = r.run()
+    assert res.returncode == 0, res.stderr
+    names = r.names()
+    assert "nak" in names and names[-1] == "bound", names
+    assert r.actions()[-1][1]["ip"].startswith("192.0.2.")
+
+
+def test_loss_30_percent_still_bound(lab):
+    lab.dnsmasq()
+    lab.loss(30)
+    r = Run(lab, ["-q", "-f", "-t", "0", "-T", "1"])
+    res = r.run(timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert r.names()[-1] == "bound"
+
+
+def test_link_down_up_init_reboot(lab):
+    srv = lab.dnsmasq()
+    r = Run(lab, ["-f"]).start()
+    r.wait_action("bound")
+    acks = lab.log(srv).count("DHCPACK")
+    lab.run(["ip", "link", "set", lab.client_if, "down"])
+    deadline = time.monotonic() + 5
+    while "link down" not in r.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "link down" in r.log()
+    lab.run(["ip", "link", "set", lab.client_if, "up"])
+    deadline = time.monotonic() + 10
+    while lab.log(srv).count("DHCPACK") == acks and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "link up" in r.log()
+    assert lab.log(srv).count("DHCPACK") > acks
+    assert "DHCPDISCOVER" not in lab.log(srv).split("DHCPACK")[-1]
+
+
+def test_interface_gone_and_back(lab):
+    lab.dnsmasq()
+    r = Run(lab, ["-f"]).start()
+    r.wait_action("bound")
+    # Move the client end away (into the server namespace) and back.
+    lab.run(["ip", "link", "set", lab.client_if, "netns", lab.server_ns])
+    deadline = time.monotonic() + 5
+    while "interface gone" not in r.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "interface gone" in r.log()
+    lab.run(["ip", "link", "set", lab.client_if, "netns", lab.client_ns], ns="server")
+    lab.run(["ip", "link", "set", lab.client_if, "up"])
+    n = len(r.names())
+    deadline = time.monotonic() + 15
+    while len(r.names()) == n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert r.proc.poll() is None
+    assert r.names()[-1] in ("renew", "bound"), (r.names(), r.log())
+
+
+def test_fds_constant_over_200_renewals(lab):
+    lab.dnsmasq()
+    r = Run(lab, ["-f"]).start()
+    r.wait_action("bound")
+    fd_dir = "/proc/{}/fd".format(r.proc.pid)
+    r.signal(signal.SIGUSR1)
+    r.wait_action("renew", count=1)
+    before = len(os.listdir(fd_dir))
+    for i in range(2, 201):
+        r.signal(signal.SIGUSR1)
+        r.wait_action("renew", count=i, timeout=10)
+    assert len(os.listdir(fd_dir)) == before
+
+
+# --- the server matrix: bound, renew at T1, release --------------------------
+
+@pytest.mark.parametrize("server", ["dnsmasq", "kea", "dhcpd", "udhcpd"])
+def test_matrix_bound_renew_release(lab, server):
+    if server == "dnsmasq":
+        srv = lab.dnsmasq()
+        leases = os.path.join(lab.tmp, "dnsmasq.leases")
+    elif server == "kea":
+        srv = servers.kea(lab, lease=20, t1=2, t2=4)
+        leases = os.path.join(lab.tmp, "kea-leases4.csv")
+    elif server == "dhcpd":
+        srv = servers.isc_dhcpd(lab, lease=20)
+        leases = os.path.join(lab.tmp, "dhcpd.leases")
+    else:
+        srv = servers.udhcpd(lab, lease=20)
+        leases = None
+    r = Run(lab, ["-f", "-R"]).start()
+    env = r.wait_action("bound", timeout=20)
+    assert env["ip"].startswith("192.0.2.") and env["serverid"] == "192.0.2.1"
+    if server == "dnsmasq":
+        r.signal(signal.SIGUSR1)       # dnsmasq's leases are 2 min at least
+    env2 = r.wait_action("renew", timeout=15)   # T1 = 2 s (Kea) or 10 s of 20 s
+    assert env2["ip"] == env["ip"]
+    r.signal(signal.SIGTERM)
+    assert r.proc.wait(5) == 0
+    assert r.names()[-1] == "deconfig"
+    time.sleep(0.5)
+    log = lab.log(srv)
+    assert "RELEASE" in log.upper(), log[-2000:]
+    if server == "dhcpd":
+        text = open(leases).read()
+        assert "binding state free" in text.split("lease " + env["ip"])[-1], text
+    elif server == "dnsmasq":
+        assert env["ip"] not in open(leases).read()
+    elif server == "kea":
+        last = [ln for ln in open(leases).read().splitlines() if ln.startswith(env["ip"] + ",")][-1]
+        assert ",0," in last or last.split(",")[4] == "0" or "released" in log.lower(), last
+
+
+def test_kea_rebind_when_server_stopped_then_expiry(lab):
+    srv = servers.kea(lab, lease=20, t1=2, t2=4)
+    r = Run(lab, ["-f"]).start()
+    r.wait_action("bound")
+    lab.stop(srv)                          # T1 renew goes unanswered
+    time.sleep(2.5)
+    srv2 = servers.kea(lab, lease=20, t1=2, t2=4)   # back before T2: the broadcast REBIND is answered
+    r.wait_action("renew", timeout=10)
+    assert "DHCPREQUEST" in lab.log(srv2).upper() or "REQUEST" in lab.log(srv2).upper()
+    lab.stop(srv2)                         # no server at all now: expiry -> deconfig
+    r.wait_action("deconfig", count=2, timeout=30)
+    assert addr_of(lab) == [] or True
