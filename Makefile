@@ -22,5 +22,8 @@ flash:
 	@[ -n "$(BOARD)" ] && [ -n "$(PORT)" ] || { echo "usage: make flash BOARD=<name> PORT=<port>"; exit 2; }
 	$(PY) scripts/flash.py --board "$(BOARD)" --port "$(PORT)"
 
+# make demo - a virtual board gets, renews and releases a lease (needs root)
 demo:
-	@echo "make demo: not yet implemented (issue 6)"; exit 1
+	@[ "$$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces, dnsmasq): sudo make demo"; exit 1; }
+	bash scripts/bootstrap.sh
+	$(PY) scripts/demo.py $(DEMO_ARGS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The virtual board: the MicroPython unix port on a pty, its "USB serial
-line" served as socket://127.0.0.1:PORT (one client at a time).
+line" served as socket://127.0.0.1:PORT (one client at a time; --share: several).
 
     scripts/vboard.py --dir BOARD_DIR [--ns NETNS] [--if cli0] [--port N]
                       [--heapsize 64k] [--hostname NAME]
@@ -39,6 +39,8 @@ def main():
     ap.add_argument("--heapsize")
     ap.add_argument("--hostname")
     ap.add_argument("--micropython", default=MP)
+    ap.add_argument("--share", action="store_true",
+                    help="let several clients connect at once (output to all): for the demo")
     ap.add_argument("--log", help="append everything the board writes to this file")
     a = ap.parse_args()
     stop = []
@@ -51,7 +53,7 @@ def main():
     ls.listen(1)
     sel = selectors.DefaultSelector()
     sel.register(ls, selectors.EVENT_READ, "listen")
-    state = {"child": None, "master": None, "client": None, "boots": 0}
+    state = {"child": None, "master": None, "clients": [], "boots": 0}
     log = open(a.log, "ab", buffering=0) if a.log else None
 
     def boot():
@@ -93,12 +95,10 @@ def main():
                     c.wait()
             state["child"] = None
 
-    def drop_client():
-        s = state["client"]
-        if s is not None:
-            sel.unregister(s)
-            s.close()
-            state["client"] = None
+    def drop_client(s):
+        sel.unregister(s)
+        s.close()
+        state["clients"].remove(s)
 
     boot()
     print("READY socket://127.0.0.1:{}".format(ls.getsockname()[1]), flush=True)
@@ -107,9 +107,11 @@ def main():
             for key, _ in sel.select(0.2):
                 if key.data == "listen":
                     s, _ = ls.accept()
-                    drop_client()           # a new connection replaces the old one
+                    if not a.share:         # a new connection replaces the old one
+                        for old in list(state["clients"]):
+                            drop_client(old)
                     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    state["client"] = s
+                    state["clients"].append(s)
                     sel.register(s, selectors.EVENT_READ, "client")
                 elif key.data == "pty":
                     try:
@@ -123,26 +125,23 @@ def main():
                         break
                     if log is not None:
                         log.write(data)
-                    if state["client"] is not None:
+                    for c in list(state["clients"]):
                         try:
-                            state["client"].sendall(data)
+                            c.sendall(data)
                         except OSError:
-                            drop_client()
+                            drop_client(c)
                 elif key.data == "client":
                     try:
-                        data = state["client"].recv(4096)
+                        data = key.fileobj.recv(4096)
                     except OSError:
                         data = b""
                     if not data:
-                        drop_client()
+                        drop_client(key.fileobj)
                     elif state["master"] is not None:
                         os.write(state["master"], data)
-            c = state["child"]
-            if c is not None and c.poll() is not None and state["master"] is not None:
-                # exited but the pty is still readable: let the reader drain it
-                pass
     finally:
-        drop_client()
+        for c in list(state["clients"]):
+            drop_client(c)
         reap()
 
 

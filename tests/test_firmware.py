@@ -193,3 +193,28 @@ def test_fifty_renewals_with_short_leases_heap_flat(lab):
     # flat: after the first few renewals, no growth beyond allocator noise
     assert max(heaps[10:]) - min(heaps[2:10]) <= 256, heaps
     assert stats is not None
+
+
+def test_demo_runs_and_tears_down():
+    rig.need_root()
+    rig.need_tool("dnsmasq")
+    r = subprocess.run(rig.interpreter("python") + [os.path.join(rig.REPO, "scripts", "demo.py"),
+                                                    "--seconds", "17", "--no-watch"],
+                       capture_output=True, text=True, timeout=120)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "board is BOUND with 192.0.2." in out
+    assert '"kind": "renewed"' in out and '"why": "release"' in out
+    assert re.search(r"server log: \d+ DISCOVER, \d+ REQUEST, \d+ ACK, 1 RELEASE", out), out
+    ns = re.search(r"lab up: (\S+)-s ", out).group(1)
+    after = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert ns not in after                                    # torn down
+
+
+def test_demo_says_it_needs_root():
+    setpriv = rig.need_tool("setpriv")
+    r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                        sys.executable, os.path.join(rig.REPO, "scripts", "demo.py")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "needs root" in r.stderr
