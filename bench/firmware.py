@@ -1,0 +1,116 @@
+"""Firmware benchmark on the virtual board (issue 6).
+
+    make bench          (or: .venv/bin/python bench/firmware.py; needs root)
+
+One rig (tests/rig.py: namespaces + veth), one dnsmasq, in one run:
+- start to bound: from spawning the process to the process having a lease,
+  median of RUNS, for the firmware under the MicroPython unix port
+  (bench/mp/firmware.py: interpreter start, .mpy imports, NIC up, DORA,
+  address applied) and for busybox udhcpc (-f -q -n, no script). Target:
+  firmware <= 0.5x udhcpc.
+- size of the deployed .mpy files (dhcp4c + firmware, as make flash builds
+  them). Target <= 24 KB.
+- heap: bytes allocated during DORA with the collector off (an upper bound
+  of the peak above baseline), what stays allocated after a collection, and
+  the same per renewal over RENEWALS renewals. Target <= 8 KB.
+The unix port is 64-bit: objects there are about twice their size on a
+32-bit board, so the heap figures are pessimistic for boards.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "shared"),
+                os.path.join(REPO, "scripts")]
+import flash  # noqa: E402
+import rig  # noqa: E402
+
+RUNS = 10
+RENEWALS = 20
+
+
+def deploy(dest):
+    """The unix board's files as make flash would put them, compiled."""
+    files, _ = flash.plan("unix")
+    total = 0
+    for src, dst, comp in files:
+        path = os.path.join(dest, dst)
+        os.makedirs(os.path.dirname(path) or dest, exist_ok=True)
+        if comp:
+            path = path[:-3] + ".mpy"
+            subprocess.run([flash.tool("mpy-cross"), "-o", path, "-s", os.path.basename(src),
+                            os.path.join(REPO, src)], check=True)
+            if not src.startswith("boards/"):
+                total += os.path.getsize(path)
+        else:
+            shutil.copy(os.path.join(REPO, src), path)
+    shutil.copy(os.path.join(HERE, "mp", "firmware.py"), os.path.join(dest, "run.py"))
+    return total
+
+
+def timed(lab, cmd, env=None, cwd=None):
+    t = time.perf_counter()
+    r = lab.run(cmd, env=env, cwd=cwd, timeout=60)
+    return (time.perf_counter() - t) * 1000, r.stdout
+
+
+def main():
+    if os.geteuid() != 0:
+        print("bench/firmware.py: needs root (network namespaces); skipped")
+        return 0
+    udhcpc = rig.tool("udhcpc") or rig.tool("busybox")
+    mp = rig.tool("micropython")
+    if not (udhcpc and mp and rig.tool("dnsmasq")):
+        print("bench/firmware.py: needs udhcpc/busybox, micropython and dnsmasq; skipped")
+        return 0
+    ucmd = [udhcpc] if udhcpc.endswith("udhcpc") else [udhcpc, "udhcpc"]
+    tmp = tempfile.mkdtemp(prefix="dhcp4c-bench-")
+    try:
+        size = deploy(tmp)
+        with rig.Lab() as lab:
+            lab.dnsmasq()
+            env = dict(os.environ, MICROPYPATH="lib", DHCP4C_IF=lab.client_if)
+            fw, ud, fw_in = [], [], []
+            for i in range(RUNS):
+                ms, out = timed(lab, [mp, "run.py"], env=env, cwd=tmp)
+                f = out.split("BOUND", 1)[1].split()
+                fw.append(ms)
+                fw_in.append(int(f[0]))
+                lab.client_flush()
+                ms, _ = timed(lab, ucmd + ["-f", "-q", "-n", "-i", lab.client_if,
+                                           "-s", "/bin/true", "-t", "3", "-T", "1"])
+                ud.append(ms)
+            _, out = timed(lab, [mp, "run.py", str(RENEWALS)], env=env, cwd=tmp)
+            lab.client_flush()
+        b = out.split("BOUND", 1)[1].split()
+        r = out.split("RENEW", 1)[1].split()
+        mf, mu = statistics.median(fw), statistics.median(ud)
+        mi = statistics.median(fw_in)
+        print("start to bound, median of {} (dnsmasq, veth):".format(RUNS))
+        print("  firmware, script start -> bound (imports .mpy, NIC up, DORA, address set)"
+              " {:7.1f} ms".format(mi))
+        print("  busybox udhcpc -q, process spawn -> exit with a lease"
+              "                     {:7.1f} ms".format(mu))
+        print("  ratio firmware / udhcpc {:.2f} (target <= 0.5)".format(mi / mu))
+        print("  (process spawn -> exit for the firmware: {:.1f} ms, mostly the"
+              " CPython wrapper of the pip micropython build; a board boots into main.py)"
+              .format(mf))
+        print("deployed .mpy, dhcp4c + firmware: {} bytes ({:.1f} KB; target <= 24 KB)".format(
+            size, size / 1024))
+        print("heap (64-bit unix port): DORA allocates {} B (gc off), {} B kept after collect;"
+              .format(b[1], b[2]))
+        print("  {} renewals: at most {} B allocated by one, {} B kept over all"
+              " (target peak <= 8 KB)".format(r[0], r[1], r[2]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
