@@ -237,3 +237,51 @@ def test_lease_cycle_under_a_small_heap(lab):
     b.wait_state("STOPPED")
     assert "DHCPRELEASE(srv0) " + ip in lab.log(srv)
     assert "MemoryError" not in b.console()
+
+
+def test_server_gone_rebind_expiry_rediscover(lab):
+    """Kea (20 s leases, T1 2 s, T2 4 s) stops after the board is bound: the
+    board renews, rebinds, loses the lease at expiry (address removed) and
+    rediscovers; Kea comes back and the board is bound again."""
+    kea = servers.kea(lab, lease=20, t1=2, t2=4)
+    b = VBoard(lab)
+    b.flash()
+    b.wait_state("BOUND", timeout=30)
+    ev_log = os.path.join(lab.tmp, "events.jsonl")
+    with open(ev_log, "w") as f:
+        ev = subprocess.Popen(rig.interpreter("python") + [
+            os.path.join(rig.REPO, "host", "dhcpctl.py"), "--port", b.port, "events"],
+            stdout=f, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
+    ev.name = "dhcpctl-events"
+    ev.log_path = ev_log
+    lab.procs.append(ev)
+    try:
+        time.sleep(0.5)
+        lab.stop(kea)
+
+        def events():
+            out = []
+            for line in open(ev_log):
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+            return out
+
+        def wait(pred, timeout, what):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if any(pred(e) for e in events()):
+                    return
+                time.sleep(0.2)
+            raise AssertionError("no {} event in {} s: {}\n{}".format(
+                what, timeout, events(), b.console()[-2000:]))
+
+        wait(lambda e: e.get("event") == "state" and e.get("new") == "REBINDING", 15, "REBINDING")
+        wait(lambda e: e.get("event") == "lease_lost", 30, "lease_lost")
+        wait(lambda e: e.get("event") == "state" and e.get("new") == "SELECTING", 10, "SELECTING")
+        assert addrs(lab) == []                                  # address removed at expiry
+        servers.kea(lab, lease=20, t1=2, t2=4)
+        wait(lambda e: e.get("event") == "lease" and e.get("kind") == "acquired", 40, "acquired")
+    finally:
+        lab.stop(ev)
