@@ -143,7 +143,7 @@ def main():
                 stale.append(dst[:-3] + ".mpy")
             with open(path, "rb") as f:
                 data = f.read()
-            if dst.endswith(".mpy"):
+            if dst.endswith(".mpy") and not src.startswith("boards/"):
                 total += len(data)
             if have.get(dst) != hashlib.sha256(data).hexdigest():
                 cmds += ["cp", path, ":" + dst, "+"]
@@ -156,7 +156,7 @@ def main():
         else:
             say("nothing changed")
         if use_mpy:
-            say("deployed .mpy total {} bytes".format(total))
+            say("dhcp4c + firmware as .mpy: {} bytes".format(total))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if a.no_reset:

@@ -112,6 +112,8 @@ def test_flash_bound_renew_release(lab):
     b = VBoard(lab)
     out = b.flash()
     assert "copying .mpy" in out
+    size = int(re.search(r"dhcp4c \+ firmware as \.mpy: (\d+) bytes", out).group(1))
+    rig.REPORT.append("firmware: dhcp4c + firmware deployed as .mpy: {} bytes".format(size))
     st = b.wait_state("BOUND")
     ip = st["lease"]["address"]
     assert ip.startswith("192.0.2.")
