@@ -24,11 +24,14 @@ are imported on that path; subprocess, syslog are imported when first needed.
 """
 import os
 import select
-import signal
-import socket
 import struct
 import sys
 import time
+
+# The C modules under `socket` and `signal`: the Python wrappers import enum
+# (~10 ms of start-up together) for nothing this daemon needs.
+import _signal as signal
+import _socket as socket
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if os.path.isdir(os.path.join(HERE, "..", "shared", "dhcp4c")):
@@ -286,16 +289,32 @@ LONG = {
 
 def default_ip():
     """manifest.json's default_ip, from next to this module or the repository root."""
-    import json
     for d in (HERE, os.path.dirname(HERE), os.path.join(sys.prefix, "share", "dhcp4c")):
         p = os.path.join(d, "manifest.json")
         if os.path.exists(p):
             try:
                 with open(p) as f:
-                    return json.load(f).get("default_ip")
+                    return manifest_default_ip(f.read())
             except (OSError, ValueError):
                 return None
     return None
+
+
+def manifest_default_ip(text):
+    """The "default_ip" value of manifest.json's text: a dotted quad or None.
+    A two-line scan instead of json (whose import costs ~5 ms of start-up)."""
+    at = text.find('"default_ip"')
+    if at < 0:
+        return None
+    rest = text[at + 12:].lstrip()
+    if not rest.startswith(":"):
+        raise ValueError("manifest.json: default_ip")
+    rest = rest[1:].lstrip()
+    if rest.startswith("null"):
+        return None
+    if not rest.startswith('"'):
+        raise ValueError("manifest.json: default_ip")
+    return rest[1:rest.index('"', 1)]
 
 
 def parse_args(argv):
@@ -467,18 +486,29 @@ _BPF = (
 
 
 def attach_bpf(sock, prog):
-    # struct sock_fprog { u16 len; struct sock_filter *filter; }: the pointer
-    # comes from an array's buffer_info(), so no ctypes import is needed.
-    import array
-    code = array.array("B", b"".join(struct.pack("HBBI", *ins) for ins in prog))
-    addr = code.buffer_info()[0]
+    # struct sock_fprog { u16 len; struct sock_filter *filter; } needs the
+    # address of the instructions. On CPython a bytes object's data sits at
+    # id(b) + offsetof(PyBytesObject, ob_sval) = sys.getsizeof(b"") - 1, which
+    # costs nothing; elsewhere array.buffer_info() (its import pulls in
+    # collections.abc, ~4 ms). Never ctypes (heavier still). The kernel copies
+    # the program during setsockopt; `code` stays referenced until then.
+    code = b"".join(struct.pack("HBBI", *ins) for ins in prog)
+    if sys.implementation.name == "cpython":
+        addr = id(code) + sys.getsizeof(b"") - 1
+    else:
+        import array
+        code = array.array("B", code)
+        addr = code.buffer_info()[0]
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack("HL", len(prog), addr))
-    return code   # keep alive until setsockopt returned (it copies)
+    return code
 
 
 def open_packet(iface):
     """The packet socket for one interface: bound, filtered, non-blocking, auxdata on."""
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
+    # Protocol 0 at socket(): no packet hook is registered until bind(), so
+    # bind() does not have to unhook one first (synchronize_net(), ~10 ms),
+    # and nothing can be queued before the filter is attached.
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
     try:
         attach_bpf(s, _BPF)
         s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
@@ -785,7 +815,6 @@ class Daemon:
 
     # script
     def run_script(self, action, lease=None, message=None, header=None):
-        import subprocess
         env = dict(os.environ)
         for k in list(env):    # nothing stale from our own environment
             if k in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
@@ -793,9 +822,19 @@ class Daemon:
                 del env[k]
         env.update(script_env(self.iface, lease, header, message))
         cmd = (["/bin/sh"] if self.script_sh else []) + self.script + [action]
+        # posix_spawn, an argv list and values only in the environment: no
+        # shell ever parses anything from the network. (subprocess would cost
+        # ~15 ms of imports before the first lease.) Our fds are O_CLOEXEC.
         try:
-            subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, close_fds=True, timeout=60)
-        except (OSError, subprocess.SubprocessError) as e:
+            pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0)])
+            while True:
+                try:
+                    os.waitpid(pid, 0)
+                    break
+                except InterruptedError:
+                    continue
+        except OSError as e:
             self.log("script {} {}: {}".format(self.script[0], action, e), "warning")
 
     # lease file

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 say() { echo "bootstrap: $*" >&2; }
 
 PKGS=(dnsmasq-base kea-dhcp4-server isc-dhcp-server busybox udhcpc udhcpd
+      isc-dhcp-client dhcpcd-base
       iproute2 nftables socat tmux)
 # Services these packages ship; none may run in the root namespace.
 SERVICES=(dnsmasq kea-dhcp4-server isc-dhcp-server isc-dhcp-server6

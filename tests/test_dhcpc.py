@@ -360,3 +360,31 @@ def test_kea_rebind_when_server_stopped_then_expiry(lab):
     assert "DHCPREQUEST" in lab.log(srv2).upper() or "REQUEST" in lab.log(srv2).upper()
     lab.stop(srv2)                         # no server at all now: expiry -> deconfig
     r.wait_action("deconfig", count=2, timeout=30)
+
+
+def test_packet_socket_filter_passes_only_udp_68(lab):
+    code = ("import sys, time; sys.path.insert(0, {!r}); import dhcpc\n"
+            "s = dhcpc.open_packet({!r}); s.setblocking(True); s.settimeout(3)\n"
+            "print('ready', flush=True)\n"
+            "got = []\n"
+            "try:\n"
+            "    while True:\n"
+            "        d = s.recv(4096); got.append((d[9], (d[22] << 8) | d[23]))\n"
+            "except OSError:\n"
+            "    pass\n"
+            "print(sorted(set(got)))\n").format(os.path.join(rig.REPO, "host"), lab.client_if)
+    path = os.path.join(lab.tmp, "filt.py")
+    with open(path, "w") as f:
+        f.write(code)
+    p = lab.start(rig.interpreter("python") + [path], name="filt",
+                  env=dict(os.environ, PYTHONPATH=rig.SHARED))
+    deadline = time.monotonic() + 10
+    while "ready" not in lab.log(p) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    send = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)\n"
+            "for port in (5000, 67, 68, 69):\n"
+            "    s.sendto(b'x' * 20, ('192.0.2.255', port))\n")
+    lab.python(send, ns="server")
+    p.wait(10)
+    assert lab.log(p).strip().splitlines()[-1] == "[(17, 68)]", lab.log(p)

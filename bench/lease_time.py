@@ -1,0 +1,163 @@
+"""Time from process start to the `bound` script call: dhcpc vs busybox udhcpc
+(and dhclient / dhcpcd when installed), against one dnsmasq (no ping check) in
+a namespace rig; then the same under 20 % server->client loss.
+
+    .venv/bin/python bench/lease_time.py [RUNS] [LOSS_RUNS]    (root; make bench)
+
+Each run: flush the client interface, start the client through
+`ip netns exec` (the same overhead for every client), and stop the clock when
+its script reports `bound` through a FIFO. Peak RSS is the client's VmHWM
+just before it is stopped (each client stays running after `bound`). Prints median / min / max / p90 in ms, peak RSS, and the ratio of
+medians to udhcpc's.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.join(REPO, "shared"))
+
+import rig  # noqa: E402
+
+SCRIPT = """#!/bin/sh
+case "$1$reason" in bound|BOUND|REBOOT) echo b > "{fifo}";; esac
+exit 0
+"""
+
+
+def clients(lab, script, tmp):
+    py = rig.interpreter("python")[0]
+    out = [("dhcpc", [py, "-I", "-S", os.path.join(REPO, "host", "dhcpc.py"), "-i",
+                      lab.client_if, "-f", "-s", script, "--leasefile", ""])]
+    if shutil.which("udhcpc", path="/usr/sbin:/sbin:/usr/bin:/bin"):
+        out.append(("udhcpc", ["udhcpc", "-f", "-i", lab.client_if, "-s", script]))
+    dhclient = rig.tool("dhclient")
+    if dhclient:
+        out.append(("dhclient", [dhclient, "-1", "-d", "-4", "-sf", script,
+                                 "-lf", os.path.join(tmp, "dhclient.leases"),
+                                 "-pf", os.path.join(tmp, "dhclient.pid"), lab.client_if]))
+    dhcpcd = rig.tool("dhcpcd")
+    if dhcpcd:
+        conf = os.path.join(tmp, "dhcpcd.conf")
+        with open(conf, "w") as f:
+            f.write("noarp\nnoipv4ll\nipv4only\nnohook resolv.conf\n")
+        out.append(("dhcpcd", [dhcpcd, "-B", "-1", "-4", "-f", conf, "-c", script,
+                               "--noarp", "-t", "30", lab.client_if]))
+    return out
+
+
+def one_run(lab, cmd, fifo, timeout=30.0):
+    lab.client_flush()
+    t0 = time.monotonic()
+    p = subprocess.Popen(["ip", "netns", "exec", lab.client_ns] + cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    elapsed = None
+    try:
+        import select
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        deadline = t0 + timeout
+        while elapsed is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if poll.poll(left * 1000) and os.read(fd, 64):
+                elapsed = time.monotonic() - t0
+            else:
+                time.sleep(0.001)   # writer not there yet (EOF): poll again
+    finally:
+        os.close(fd)
+        rss = hwm(p.pid)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    return elapsed, rss
+
+
+def hwm(pid):
+    """Peak RSS (VmHWM, MB) of a running process: `ip netns exec` execs the
+    client in place, and exec starts a new memory map, so this is the client's
+    own (wait4's ru_maxrss would include the forked bench process)."""
+    try:
+        with open("/proc/{}/status".format(pid)) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def bench(lab, cl, fifo, runs):
+    rows = []
+    for name, cmd in cl:
+        times, rss, fails = [], 0.0, 0
+        for _ in range(runs):
+            t, r = one_run(lab, cmd, fifo)
+            rss = max(rss, r)
+            if t is None:
+                fails += 1
+            else:
+                times.append(t * 1000)
+        rows.append((name, times, rss, fails))
+    return rows
+
+
+def table(title, rows, runs):
+    print("\n{} ({} runs each)".format(title, runs))
+    print("{:10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10}".format(
+        "client", "median ms", "min ms", "max ms", "p90 ms", "RSS MB", "fails", "vs udhcpc"))
+    ref = {n: t for n, t, _, _ in rows}.get("udhcpc")
+    refm = pct(ref, 0.5) if ref else None
+    for name, times, rss, fails in rows:
+        if not times:
+            print("{:10} {:>9}".format(name, "no lease"))
+            continue
+        med = pct(times, 0.5)
+        print("{:10} {:9.1f} {:9.1f} {:9.1f} {:9.1f} {:9.1f} {:6d} {:>10}".format(
+            name, med, min(times), max(times), pct(times, 0.9), rss, fails,
+            "{:.2f}x".format(med / refm) if refm else "-"))
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    loss_runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    if os.geteuid() != 0:
+        print("bench/lease_time.py: needs root (network namespaces); skipped")
+        return 0
+    with rig.Lab() as lab:
+        tmp = tempfile.mkdtemp(dir=lab.tmp)
+        fifo = os.path.join(tmp, "bound.fifo")
+        os.mkfifo(fifo)
+        script = os.path.join(tmp, "script.sh")
+        with open(script, "w") as f:
+            f.write(SCRIPT.format(fifo=fifo))
+        os.chmod(script, 0o755)
+        lab.dnsmasq(lease="1h")
+        cl = clients(lab, script, tmp)
+        for name, cmd in cl:          # warm caches (pyc, page cache)
+            one_run(lab, cmd, fifo)
+        table("time from start to bound, dnsmasq on a veth", bench(lab, cl, fifo, runs), runs)
+        lab.loss(20)
+        table("same with 20 % of server replies dropped", bench(lab, cl, fifo, loss_runs),
+              loss_runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
