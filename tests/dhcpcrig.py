@@ -20,7 +20,10 @@ DEBIAN_SCRIPT = "/etc/udhcpc/default.script"
 RECORDER = """#!/bin/sh
 # test script: records the action and the environment, then runs our default
 # script so that the address really is configured (unicast replies need it)
-{ echo "== $1"; env | sort; } >> "$DHCPC_TEST_LOG"
+# one write, so a reader never sees half a record
+rec="== $1
+$(env | sort)"
+printf '%s\n' "$rec" >> "$DHCPC_TEST_LOG"
 exec /bin/sh "$DHCPC_SCRIPT" "$@"
 """
 
