@@ -421,3 +421,15 @@ def test_rogue_responder_dropped_or_sanitised(lab):
     # requests or is bound: dropped as unexpected, or rejected - offer
     # evaluation itself is tested in tests/core/test_client_offers.py)
     assert env["ip"] in lab.log(srv)
+
+
+def test_arp_conflict_declines_then_binds_another(lab):
+    srv = lab.dnsmasq()
+    # Another host on the segment (the server's namespace) already holds .150.
+    lab.run(["ip", "addr", "add", "192.0.2.150/24", "dev", lab.server_if], ns="server")
+    r = Run(lab, ["-f", "-a300", "-r", "192.0.2.150"]).start()
+    env = r.wait_action("bound", timeout=30)
+    assert env["ip"] != "192.0.2.150"
+    assert "in use (ARP): declining" in r.log()
+    assert "DHCPDECLINE" in lab.log(srv)
+    assert "bound" not in [a for a, e in r.actions() if e.get("ip") == "192.0.2.150"]
