@@ -278,14 +278,17 @@ class Firmware:
 
     def report(self, exc):
         self.errors += 1
-        now = self.clock()
         msg = "{}: {}".format(type(exc).__name__, exc)
-        self.ctl.on_event(Error("firmware", msg), now)
-        self.console.write(self.ctl.pending(0))
         print("dhcp4c: error", msg)
+        try:
+            self.ctl.on_event(Error("firmware", msg), self.clock())
+            self.console.write(self.ctl.pending(0))
+        except Exception:   # the console itself failing must not end the loop
+            pass
 
-    def run(self):
-        while True:
+    def run(self, until=None):
+        """Turn forever (or until `until(self)` is true). Only Ctrl-C ends it."""
+        while until is None or not until(self):
             try:
                 if self.sock is None:
                     self.start()
@@ -294,7 +297,7 @@ class Firmware:
                 raise
             except Exception as exc:   # report, back off, carry on
                 self.report(exc)
-                time.sleep_ms(_BACKOFF_MS) if hasattr(time, "sleep_ms") else time.sleep(1)
+                time.sleep_ms(_BACKOFF_MS)
 
 
 def _src(addr):

@@ -287,3 +287,57 @@ def test_server_gone_rebind_expiry_rediscover(lab):
         wait(lambda e: e.get("event") == "lease" and e.get("kind") == "acquired", 40, "acquired")
     finally:
         lab.stop(ev)
+
+
+FLAKY_BOARD = """
+import network
+NAME = "flaky"
+IFNAME = BIND_DEVICE = "{ifname}"
+HOSTNAME = "flaky"
+RTC = False
+CONFIG = {{}}
+calls = [0]
+
+
+def nic():
+    return network.LAN(IFNAME)
+
+
+def link(n):
+    calls[0] += 1
+    if calls[0] in (2, 3):
+        raise RuntimeError("flaky link {{}}".format(calls[0]))
+    return n.isconnected()
+"""
+
+FLAKY_RUN = """
+import dhcpfw, board
+from dhcp4c.states import BOUND
+fw = dhcpfw.Firmware(board)
+fw.run(until=lambda f: f.client.state == BOUND)
+print("RESULT", fw.errors, fw.nic.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
+      fw.ctl.errors[-1][1])
+"""
+
+
+def test_firmware_reports_exceptions_and_carries_on(lab):
+    """A profile whose link() raises twice: both are reported (console line,
+    the control channel's error ring / error events), the loop backs off,
+    goes on and binds."""
+    srv = lab.dnsmasq()
+    d = os.path.join(lab.tmp, "flaky")
+    os.mkdir(d)
+    with open(os.path.join(d, "board.py"), "w") as f:
+        f.write(FLAKY_BOARD.format(ifname=lab.client_if))
+    with open(os.path.join(d, "run.py"), "w") as f:
+        f.write(FLAKY_RUN)
+    path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
+                     os.path.join(rig.REPO, "boards", "unix")])
+    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60,
+                env=dict(os.environ, MICROPYPATH=path), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("dhcp4c: error RuntimeError: flaky link") == 2, r.stdout
+    res = r.stdout.split("RESULT", 1)[1].split()
+    assert res[0] == "2" and res[1].startswith("192.0.2.")
+    assert res[2] == "2" and res[3] == "firmware"          # in the control `errors` ring
+    assert "DHCPACK" in lab.log(srv)
