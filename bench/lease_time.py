@@ -46,7 +46,7 @@ def clients(lab, script, tmp):
     if dhcpcd:
         conf = os.path.join(tmp, "dhcpcd.conf")
         with open(conf, "w") as f:
-            f.write("noarp\nnoipv4ll\nipv4only\nnohook resolv.conf\n")
+            f.write("nodelay\nnoarp\nnoipv4ll\nipv4only\nnohook resolv.conf\n")
         out.append(("dhcpcd", [dhcpcd, "-B", "-1", "-4", "-f", conf, "-c", script,
                                "--noarp", "-t", "30", lab.client_if]))
     return out
