@@ -33,7 +33,11 @@ exit 0
 
 def clients(lab, script, tmp):
     py = rig.interpreter("python")[0]
-    out = [("dhcpc", [py, "-I", "-S", os.path.join(REPO, "host", "dhcpc.py"), "-i",
+    # dhcpc imported as a module (its byte code cached, as for the installed
+    # console script), with -I -S: no site-packages processing at start-up.
+    launch = "import sys; sys.path.insert(0, {!r}); import dhcpc; sys.exit(dhcpc.main())".format(
+        os.path.join(REPO, "host"))
+    out = [("dhcpc", [py, "-I", "-S", "-c", launch, "-i",
                       lab.client_if, "-f", "-s", script, "--leasefile", ""])]
     if shutil.which("udhcpc", path="/usr/sbin:/sbin:/usr/bin:/bin"):
         out.append(("udhcpc", ["udhcpc", "-f", "-i", lab.client_if, "-s", script]))
