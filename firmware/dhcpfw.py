@@ -214,7 +214,10 @@ class Firmware:
             e = c.next_event()
             if e is None:
                 break
-            self.on_event(e, now)
+            try:
+                self.on_event(e, now)
+            except Exception as exc:   # e.g. the NIC refused the address: the
+                self.report(exc)       # control channel still hears of the event
             self.ctl.on_event(e, now)
         self.console.write(self.ctl.pending(0))
 
