@@ -937,7 +937,11 @@ class Daemon:
         if self.forked or self.o["f"]:
             return
         self.forked = True
-        if os.fork():
+        child = os.fork()
+        if child:
+            # The pidfile names the child before the parent exits, so whoever
+            # waited for the parent finds the daemon's pid at once.
+            self.write_pidfile(child)
             os._exit(0)
         os.setsid()
         fd = os.open("/dev/null", os.O_RDWR)
@@ -945,14 +949,16 @@ class Daemon:
             os.dup2(fd, i)
         if fd > 2:
             os.close(fd)
-        self.write_pidfile()
 
-    def write_pidfile(self):
+    def write_pidfile(self, pid=None):
         p = self.o["p"]
         if p:
+            # Written beside and renamed: a reader never sees it half-written.
+            tmp = "{}.{}.tmp".format(p, os.getpid())
             try:
-                with open(p, "w") as f:
-                    f.write("{}\n".format(os.getpid()))
+                with open(tmp, "w") as f:
+                    f.write("{}\n".format(pid or os.getpid()))
+                os.replace(tmp, p)
             except OSError as e:
                 self.log("pidfile {}: {}".format(p, e), "warning")
 
