@@ -57,7 +57,7 @@ SYNOPSIS
     dhcpc [-fbnqRBCSo] [-i IFACE] [-r IP] [-s PROG] [-p PIDFILE]
           [-c CLIENTID] [-H|-h HOSTNAME] [-V VENDOR] [-F NAME]
           [-t N] [-T SEC] [-A SEC] [-a[MSEC]] [-O OPT]... [-x OPT:VAL]...
-          [--leasefile FILE]
+          [--leasefile FILE] [--control PATH]
 
 OPTIONS
     -i, --interface IFACE   interface to configure (default eth0)
@@ -92,6 +92,9 @@ OPTIONS
     --leasefile FILE        keep the lease here for INIT-REBOOT after a
                             restart (default /var/lib/dhcpc/IFACE.lease;
                             '' for none)
+    --control PATH          serve the control protocol (dhcpctl) on this
+                            Unix socket, mode 0600 (default
+                            /run/dhcpc/IFACE.sock; '' for none)
     --halp, --help          this text
 
 SIGNALS
@@ -283,6 +286,7 @@ LONG = {
     "release": "R", "script": "s", "timeout": "T", "retries": "t", "tryagain": "A",
     "syslog": "S", "request-option": "O", "no-default-options": "o", "foreground": "f",
     "background": "b", "broadcast": "B", "arping": "a", "leasefile": "leasefile",
+    "control": "control",
     "halp": "help", "help": "help",
 }
 
@@ -321,7 +325,7 @@ def parse_args(argv):
     """udhcpc's flags -> dict. Raises Usage("one line") on a bad flag or value."""
     o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
          "s": None, "r": None, "t": 3, "T": 3, "A": 20, "O": [], "x": [], "a": None,
-         "leasefile": None, "help": False}
+         "leasefile": None, "control": None, "help": False}
     for f in SHORT_FLAG:
         o[f] = False
     r_given = False
@@ -403,8 +407,8 @@ def parse_args(argv):
                         raise Usage("--{} needs a value".format(name))
                     v = args[i]
                     i += 1
-                if key == "leasefile":
-                    o["leasefile"] = v
+                if key in ("leasefile", "control"):
+                    o[key] = v
                 else:
                     value(key, v)
             continue
@@ -654,6 +658,7 @@ class Daemon:
         self.reopen_at = None
         self.backoff = 100
         self.handlers = {}
+        self.control = None         # dhcpc_control.ControlServer
         self.signals = []
         self.header = None          # the header of the last DHCP message received
         self.exit_code = None
@@ -883,6 +888,8 @@ class Daemon:
 
     def handle(self, e, now):
         o = self.o
+        if self.control is not None:
+            self.control.on_event(e, now)
         if isinstance(e, E.LeaseAcquired):
             lease = e.lease
             if o["a"] is not None and o["a"] > 0 and arp_probe(self.iface, self.client.mac,
@@ -962,6 +969,17 @@ class Daemon:
             except OSError as e:
                 self.log("pidfile {}: {}".format(p, e), "warning")
 
+    def start_control(self):
+        # After the first DISCOVER: none of this is on the way to it.
+        path = self.o["control"]
+        if path == "":
+            return
+        if HERE not in sys.path:
+            sys.path.append(HERE)
+        import dhcpc_control
+        self.control = dhcpc_control.start(
+            self, path or dhcpc_control.default_path(self.iface), now_ms)
+
     def on_signal(self, signum, frame):
         self.signals.append(signum)
 
@@ -1026,6 +1044,7 @@ class Daemon:
             self.poll.register(self.nl, select.POLLIN)
         except OSError as e:
             self.log("netlink: {}".format(e), "warning")
+        self.start_control()
         self.link_up = link_running(self.iface)
         if not self.link_up:
             self.client.link_down(now_ms())
@@ -1063,6 +1082,8 @@ class Daemon:
                     self.ensure_packet(now)
                 self.client.tick(now_ms())
         finally:
+            if self.control is not None:
+                self.control.close()
             self.close_udp()
             self.close_packet(now_ms(), backoff=False)
             if self.nl is not None:

@@ -68,6 +68,9 @@ class Run:
                                                  "--leasefile", self.leasefile]
         if script:
             self.cmd += ["-s", script]
+        if not any(str(a).startswith("--control") for a in args):
+            # the control socket in lab.tmp: /run is shared by every Lab
+            self.cmd += ["--control", base + ".sock"]
         self.cmd += list(args)
         self.env = e
         self.proc = None

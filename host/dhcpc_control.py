@@ -1,0 +1,361 @@
+"""dhcpc's control socket: the control protocol (docs/control-protocol.md) on
+a Unix stream socket, for `dhcpctl -i IFACE` or `dhcpctl --socket PATH`.
+
+An adapter only: dhcp4c.control.Controller decides what each request means
+and what each client event becomes on the wire; this module accepts
+connections and moves bytes. It plugs into the daemon's seams: its fds go
+into Daemon.handlers (polled by the main loop), Daemon.handle() gives it
+every client event.
+
+- Start-up: the daemon makes the listening socket after the first DISCOVER
+  is out, and the Controller (json, ~15 ms of imports) is imported on the
+  first connection. Until then the events the Controller keeps a record of
+  (errors, NAKs, rejected offers, lost leases, servers) are journaled here,
+  bounded, and replayed into it, so `errors` and `server` miss nothing.
+- Access: the socket is created mode 0600 (under umask 0177, then chmod) in a
+  0755 directory, so only root - the daemon's user - can connect; a peer
+  whose SO_PEERCRED uid is neither 0 nor ours is refused anyway.
+- Stale sockets: a socket file nobody listens on (a daemon that died) is
+  replaced; one that answers belongs to another daemon and is left alone,
+  as is anything that is not a socket. On exit the file is removed if it is
+  still ours (same inode).
+- A slow or dead client never blocks the daemon: connections are
+  non-blocking; a read takes at most READ_CHUNK bytes, fed to the Controller
+  FEED bytes at a time (its reader bounds a request line to 1024 bytes);
+  replies and events wait in a per-client output buffer that is written as
+  the client reads, behind a kernel send buffer of SNDBUF. Once a client's
+  output passes OUT_PAUSE the rest of its input waits and nothing more is
+  read from it until it drains: a client that pipelines requests without
+  reading is slowed, never dropped. Events still arrive, so a subscriber
+  that stopped reading grows its buffer; past OUT_LIMIT it is disconnected
+  and counted (`clients_dropped` in the control counters of `stats`).
+"""
+import errno
+import os
+import select
+import stat
+import struct
+import sys
+
+# The C module, as in dhcpc: the `socket` wrapper imports enum for nothing
+# this adapter needs.
+import _socket as socket
+
+from dhcp4c import events as E
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_DIR = "/run/dhcpc"
+MAX_CLIENTS = 16
+READ_CHUNK = 4096
+FEED = 256                # at most ~8 requests' replies per step
+OUT_PAUSE = 16 * 1024
+OUT_LIMIT = 64 * 1024
+SNDBUF = 16 * 1024        # per connection (the kernel doubles it)
+SO_PEERCRED = 17
+JOURNAL_ERRORS = 16       # more than the Controller's ring keeps (8)
+JOURNAL_SERVERS = 4       # as many as the Controller keeps
+BOARD = "linux"
+
+_RECORDED = (E.Error, E.NakReceived, E.OfferRejected, E.LeaseLost)
+
+
+def default_path(iface):
+    return os.path.join(RUN_DIR, iface + ".sock")
+
+
+def daemon_version():
+    """The dhcp4c version from manifest.json (next to this module, the
+    repository root, or <prefix>/share/dhcp4c as installed)."""
+    import json
+    for d in (HERE, os.path.dirname(HERE), os.path.join(sys.prefix, "share", "dhcp4c")):
+        try:
+            with open(os.path.join(d, "manifest.json")) as f:
+                return str(json.load(f)["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return "unknown"
+
+
+def _alive(path):
+    """True if something accepts connections on the Unix socket `path`."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.setblocking(False)
+        s.connect(path)
+        return True
+    except (BlockingIOError, InterruptedError):
+        return True     # backlog full: someone listens
+    except OSError:
+        return False    # ECONNREFUSED: a file left behind by a dead daemon
+    finally:
+        s.close()
+
+
+def listen(path):
+    """A non-blocking listening socket on `path`, mode 0600. Creates the
+    parent directory (0755) if missing, replaces a stale socket file; raises
+    OSError when another daemon serves `path` or it is not a socket."""
+    d = os.path.dirname(path)
+    if d and not os.path.isdir(d):
+        os.mkdir(d, 0o755)
+        os.chmod(d, 0o755)          # whatever the umask
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if not stat.S_ISSOCK(st.st_mode):
+            raise OSError(errno.EEXIST, "exists and is not a socket", path)
+        if _alive(path):
+            raise OSError(errno.EADDRINUSE, "another daemon serves it", path)
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        old = os.umask(0o177)       # never a moment with wider permissions
+        try:
+            s.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        s.listen(8)
+        s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+class _Conn:
+    __slots__ = ("sock", "inp", "out", "paused")
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.inp = bytearray()      # read, not fed yet (only while paused)
+        self.out = bytearray()
+        self.paused = False
+
+
+class ControlServer:
+    """The control socket of one Daemon (see the module docstring)."""
+
+    def __init__(self, daemon, path, clock):
+        self.daemon = daemon
+        self.path = path
+        self.clock = clock
+        self.ctl = None
+        self.conns = {}                 # fd -> _Conn
+        self.counters = {"clients_dropped": 0, "clients_refused": 0}
+        self.seq = 0                    # client events seen before the Controller
+        self.journal = []               # [(now, event)] of _RECORDED, newest last
+        self.journal_lost = 0           # of those, dropped from the journal
+        self.servers = []               # [server_id, now, ServerInfo, count]
+        self.sock = listen(path)
+        st = os.stat(path)
+        self.ident = (st.st_dev, st.st_ino)
+        daemon.poll.register(self.sock, select.POLLIN)
+        daemon.handlers[self.sock.fileno()] = self.on_listen
+
+    # -- the Controller, on first use ---------------------------------------------
+    def controller(self):
+        if self.ctl is None:
+            self.ctl = _make_controller(self)
+            for now, e in self.journal:
+                self.ctl.on_event(e, now)
+            for sid, now, e, n in self.servers:
+                for _ in range(n):      # the Controller counts sightings
+                    self.ctl.on_event(e, now)
+            self.ctl.errors_total += self.journal_lost
+            self.ctl.seq = self.seq
+            self.journal = self.servers = None
+        return self.ctl
+
+    def on_event(self, e, now):
+        """Every client event (from Daemon.handle): to the Controller, and its
+        event frames to the subscribers."""
+        if self.ctl is None:
+            self._journal(e, now)
+            return
+        self.ctl.on_event(e, now)
+        for fd, c in list(self.conns.items()):
+            out = self.ctl.pending(fd)
+            if out:
+                self._queue(fd, c, out)
+
+    def _journal(self, e, now):
+        self.seq += 1
+        if isinstance(e, E.ServerInfo):
+            for s in self.servers:
+                if s[0] == e.server_id:
+                    s[1], s[2] = now, e
+                    s[3] += 1
+                    return
+            if len(self.servers) >= JOURNAL_SERVERS:
+                self.servers.pop(0)
+            self.servers.append([e.server_id, now, e, 1])
+        elif isinstance(e, _RECORDED):
+            if len(self.journal) >= JOURNAL_ERRORS:
+                self.journal.pop(0)
+                self.journal_lost += 1
+            self.journal.append((now, e))
+
+    # -- connections ----------------------------------------------------------------
+    def on_listen(self, daemon, fd, ev):
+        while True:
+            try:
+                # _socket's _accept(): the new fd (accept4, SOCK_CLOEXEC).
+                cfd, _ = self.sock._accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                daemon.log("control socket: accept: {}".format(e), "warning")
+                return
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, cfd)
+            if len(self.conns) >= MAX_CLIENTS or not self._allowed(s):
+                self.counters["clients_refused"] += 1
+                s.close()
+                continue
+            s.setblocking(False)
+            try:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF)
+            except OSError:
+                pass
+            self.conns[cfd] = _Conn(s)
+            daemon.poll.register(cfd, select.POLLIN)
+            daemon.handlers[cfd] = self.on_conn
+
+    @staticmethod
+    def _allowed(s):
+        try:
+            _, uid, _ = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, SO_PEERCRED, 12))
+        except OSError:
+            return False
+        return uid in (0, os.geteuid())
+
+    def on_conn(self, daemon, fd, ev):
+        c = self.conns.get(fd)
+        if c is None:
+            return
+        if ev & select.POLLOUT:
+            if not self._send(fd, c):
+                return
+        if ev & select.POLLIN and not c.paused:
+            try:
+                data = c.sock.recv(READ_CHUNK)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self.drop(fd)
+                return
+            c.inp += data
+            self._feed(fd, c)
+        elif ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+            self.drop(fd)
+
+    def _feed(self, fd, c):
+        """Give the Controller the input held for `c` while it is not paused."""
+        ctl = self.controller()
+        while c.inp and not c.paused and fd in self.conns:
+            piece = bytes(c.inp[:FEED])
+            del c.inp[:FEED]
+            out = ctl.feed(fd, piece, self.clock())
+            if out:
+                self._queue(fd, c, out)
+
+    def _queue(self, fd, c, data):
+        c.out += data
+        if not self._send(fd, c):
+            return
+        if len(c.out) > OUT_LIMIT:      # what the socket would not take either
+            self.counters["clients_dropped"] += 1
+            self.daemon.log("control socket: dropped a client that does not read", "warning")
+            self.drop(fd)
+
+    def _send(self, fd, c):
+        """Write what the socket takes now; False when the client is gone."""
+        if c.out:
+            try:
+                n = c.sock.send(c.out)
+                del c.out[:n]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:         # EPIPE, ECONNRESET: the client went away
+                self.drop(fd)
+                return False
+        was = c.paused
+        c.paused = len(c.out) >= OUT_PAUSE
+        if was and not c.paused and c.inp:
+            self._feed(fd, c)       # resume where the input stopped
+            if fd not in self.conns:
+                return False
+        mask = 0 if c.paused else select.POLLIN
+        if c.out:
+            mask |= select.POLLOUT
+        self.daemon.poll.modify(fd, mask)
+        return True
+
+    def drop(self, fd):
+        c = self.conns.pop(fd, None)
+        if c is None:
+            return
+        self.daemon.handlers.pop(fd, None)
+        try:
+            self.daemon.poll.unregister(fd)
+        except (KeyError, ValueError):
+            pass
+        c.sock.close()
+        if self.ctl is not None:
+            self.ctl.close(fd)
+
+    def close(self):
+        """Close every connection and the socket; remove the file if ours."""
+        for fd in list(self.conns):
+            self.drop(fd)
+        fd = self.sock.fileno()
+        self.daemon.handlers.pop(fd, None)
+        try:
+            self.daemon.poll.unregister(fd)
+        except (KeyError, ValueError):
+            pass
+        self.sock.close()
+        try:
+            st = os.stat(self.path)
+            if (st.st_dev, st.st_ino) == self.ident:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def _make_controller(server):
+    """A Controller for the daemon's Client whose control counters include
+    the socket's own (clients_dropped, clients_refused, clients), zeroed by
+    `stats reset` with the rest."""
+    from dhcp4c.control import Controller
+
+    class DaemonController(Controller):
+        def counters(self):
+            d = Controller.counters(self)
+            d.update(server.counters)
+            d["clients"] = len(server.conns)
+            return d
+
+        def handle(self, req, now, conn=None):
+            r = Controller.handle(self, req, now, conn)
+            if (r is not None and r.get("ok") is True and req.get("cmd") == "stats"
+                    and isinstance(req.get("args"), dict) and req["args"].get("reset") is True):
+                for k in server.counters:
+                    server.counters[k] = 0
+            return r
+
+    return DaemonController(server.daemon.client, firmware=daemon_version(), board=BOARD)
+
+
+def start(daemon, path, clock):
+    """The ControlServer on `path`, or None (logged) when it cannot be made:
+    the daemon works without its control socket."""
+    try:
+        return ControlServer(daemon, path, clock)
+    except OSError as e:
+        daemon.log("control socket {}: {}".format(path, e.strerror or e), "warning")
+        return None
