@@ -38,7 +38,10 @@ def clients(lab, script, tmp):
     launch = "import sys; sys.path.insert(0, {!r}); import dhcpc; sys.exit(dhcpc.main())".format(
         os.path.join(REPO, "host"))
     out = [("dhcpc", [py, "-I", "-S", "-c", launch, "-i",
-                      lab.client_if, "-f", "-s", script, "--leasefile", ""])]
+                      lab.client_if, "-f", "-s", script, "--leasefile", "",
+                      # its control socket as by default, but in the lab's
+                      # directory: runs end with SIGKILL
+                      "--control", os.path.join(tmp, "dhcpc.sock")])]
     if shutil.which("udhcpc", path="/usr/sbin:/sbin:/usr/bin:/bin"):
         out.append(("udhcpc", ["udhcpc", "-f", "-i", lab.client_if, "-s", script]))
     dhclient = rig.tool("dhclient")

@@ -138,13 +138,21 @@ class SocketLink:
         self.s = s
 
     def write(self, data):
-        self.s.sendall(data)
+        try:
+            self.s.sendall(data)
+        except OSError as e:
+            raise CtlError("the daemon closed the connection ({})".format(e.strerror or e),
+                           EXIT_NODEV)
 
     def read(self, timeout):
         r, _, _ = select.select([self.s], [], [], max(timeout, 0))
         if not r:
             return b""
-        data = self.s.recv(65536)
+        try:
+            data = self.s.recv(65536)
+        except OSError as e:    # ECONNRESET: closed with our request unread
+            raise CtlError("the daemon closed the connection ({})".format(e.strerror or e),
+                           EXIT_NODEV)
         if not data:
             raise CtlError("the daemon closed the connection", EXIT_NODEV)
         return data

@@ -49,7 +49,8 @@ def netns_resolv(lab):
 class Run:
     """One dhcpc process in lab's client namespace."""
 
-    def __init__(self, lab, args=(), script="record", name="dhcpc", env=None, leasefile=None):
+    def __init__(self, lab, args=(), script="record", name="dhcpc", env=None, leasefile=None,
+                 control=True):
         netns_resolv(lab)
         self.lab = lab
         base = os.path.join(lab.tmp, name)
@@ -68,8 +69,9 @@ class Run:
                                                  "--leasefile", self.leasefile]
         if script:
             self.cmd += ["-s", script]
-        if not any(str(a).startswith("--control") for a in args):
+        if control and not any(str(a).startswith("--control") for a in args):
             # the control socket in lab.tmp: /run is shared by every Lab
+            # (control=False: the daemon's default path)
             self.cmd += ["--control", base + ".sock"]
         self.cmd += list(args)
         self.env = e

@@ -335,8 +335,15 @@ def test_a_client_that_never_reads_blocks_nobody(lab):
 
 def test_many_clients_at_once(lab):
     d = Daemon(lab)
-    socks = [raw(d.sock) for _ in range(8)]
+    socks = [raw(d.sock) for _ in range(16)]
     try:
+        extra = raw(d.sock)             # the 17th: closed at once
+        extra.settimeout(5)
+        assert extra.recv(100) == b""
+        extra.close()
+        r = ctl("--socket", d.sock, "state", check=False)   # dhcpctl says so clearly
+        assert r.returncode == dhcpctl.EXIT_NODEV and "closed the connection" in r.stderr, r
+        socks.pop().close()             # room for dhcpctl
         for i, s in enumerate(socks):
             s.sendall(encode({"id": i, "cmd": "subscribe"}))
         for i, s in enumerate(socks):
@@ -348,6 +355,8 @@ def test_many_clients_at_once(lab):
     finally:
         for s in socks:
             s.close()
+    k = d.q("stats")["control"]
+    assert k["clients_refused"] == 2 and k["clients"] == 1, k
     assert d.q("state")["state"] in ("BOUND", "RENEWING")
 
 
@@ -379,7 +388,7 @@ def test_default_path_stale_socket_and_cleanup():
             stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             stale.bind(path)
             stale.close()
-            run = Run(lab, ["-f"]).start()
+            run = Run(lab, ["-f"], control=False).start()
             run.wait_action("bound")
             assert os.stat("/run/dhcpc").st_mode & 0o777 == 0o755
             st = ctl("-i", iface, "--json", "state")

@@ -4,9 +4,11 @@
 INPUT.json holds {"request": hex of a frame line, "n": count} (a file: the
 unix-port wrapper crashes on long command-line arguments). Prints one JSON
 object: heap bytes (gc.mem_alloc difference, no collection in between) per
-decoded request frame, per encoded small response and event frame, and per
-full Controller.feed() of a `state` request against a bound client; µs per
-decode and per encode.
+decoded request frame, per encoded small response and event frame, per
+encoded `state` reply of a bound lease (the largest frame the
+board sends), and per full Controller.feed() of a `state` request against a
+bound client; µs per decode and per encode. The gc is off during each
+measured call.
 """
 import gc
 import json
@@ -24,9 +26,12 @@ from fakeserver import Run  # noqa: E402
 def heap(fn):
     fn()                  # the first call pays for anything cached
     gc.collect()
+    gc.disable()          # no collection may hide what the call allocates
     before = gc.mem_alloc()
     fn()
-    return gc.mem_alloc() - before
+    used = gc.mem_alloc() - before
+    gc.enable()
+    return used
 
 
 def per_call_us(fn, n):
@@ -51,8 +56,12 @@ def main():
     r = Run()
     r.bind()
     ctl = Controller(r.c, "0.1.0", "bench")
+    state = ctl.feed(0, req, 1000)
+    reply = json.loads(state[2:state.rindex(b"#")])   # the bound lease's `state` reply
+
     out = {
         "heap_decode_request": heap(decode_one),
+        "heap_encode_state_reply": heap(lambda: encode(reply)),
         "heap_encode_response": heap(lambda: encode(resp)),
         "heap_encode_event": heap(lambda: encode(ev)),
         "heap_feed_state": heap(lambda: ctl.feed(0, req, 1000)),
