@@ -331,6 +331,8 @@ def test_a_client_that_never_reads_blocks_nobody(lab):
     deaf.close()
     sess.link.close()
     assert d.q("state")["state"] == "BOUND" and d.run.proc.poll() is None
+    assert d.q("stats", "--reset")["control"]["clients_dropped"] == 1
+    assert d.q("stats")["control"]["clients_dropped"] == 0     # reset zeroes ours too
 
 
 def test_many_clients_at_once(lab):
@@ -414,3 +416,50 @@ def test_halp_documents_control():
                                                     "--halp"], capture_output=True, text=True)
     assert r.returncode == 0 and "--control PATH" in r.stdout and "/run/dhcpc/IFACE.sock" \
         in r.stdout
+
+
+def test_what_happened_before_the_first_connection_is_kept(lab):
+    # No connection until after a NAK: the Controller is made on the first
+    # connection and must still know the errors and the server.
+    d = Daemon(lab)
+    addr = d.run.wait_action("bound")["ip"]
+    lab.stop(d.dnsmasq)
+    os.unlink(os.path.join(lab.tmp, "dnsmasq.leases"))
+    d.dnsmasq = lab.dnsmasq(range_start="192.0.2.20", range_end="192.0.2.29")
+    d.run.signal(signal.SIGUSR1)                # renew -> NAK -> a new lease
+    d.run.wait_action("nak")
+    new = d.run.wait_action("bound", count=2)["ip"]
+    assert new != addr
+    errs = d.q("errors")
+    kinds = [e["kind"] for e in errs["errors"]]
+    assert "nak" in kinds and "lease" in kinds, errs
+    assert all(e["ago_ms"] > 0 for e in errs["errors"])
+    srv = d.q("server")["servers"]
+    assert len(srv) == 1 and srv[0]["count"] >= 4, srv     # OFFER, ACK, NAK?, OFFER, ACK
+    assert d.q("state")["lease"]["address"] == new
+
+
+def test_a_live_socket_or_other_file_is_not_taken_over(lab):
+    lab.dnsmasq()
+    path = os.path.join(lab.tmp, "taken.sock")
+    other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    other.bind(path)
+    other.listen(1)
+    ino = os.stat(path).st_ino
+    try:
+        run = Run(lab, ["-f", "--control", path]).start()
+        run.wait_action("bound")
+        wait_for(lambda: "another daemon serves it" in run.log(), "a warning", log=run.log)
+        lab.stop(run.proc)
+        assert os.stat(path).st_ino == ino          # still the other one's
+    finally:
+        other.close()
+    plain = os.path.join(lab.tmp, "plain")
+    with open(plain, "w") as f:
+        f.write("keep me\n")
+    run = Run(lab, ["-f", "--control", plain], name="plain").start()
+    run.wait_action("bound")
+    wait_for(lambda: "not a socket" in run.log(), "a warning", log=run.log)
+    lab.stop(run.proc)
+    with open(plain) as f:
+        assert f.read() == "keep me\n"
