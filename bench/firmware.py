@@ -44,8 +44,7 @@ def deploy(dest):
         os.makedirs(os.path.dirname(path) or dest, exist_ok=True)
         if comp:
             path = path[:-3] + ".mpy"
-            subprocess.run([flash.tool("mpy-cross"), "-o", path, "-s", os.path.basename(src),
-                            os.path.join(REPO, src)], check=True)
+            flash.compile_mpy(os.path.join(REPO, src), path)
             if not src.startswith("boards/"):
                 total += os.path.getsize(path)
         else:
