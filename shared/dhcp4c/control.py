@@ -179,7 +179,7 @@ class Controller:
             r = self.handle(f, now, conn)
             if r is not None:
                 out.append(self._frame(r))
-        return b"".join(out)
+        return out[0] if len(out) == 1 else b"".join(out)   # usually one: no copy
 
     def pending(self, conn):
         """Event frames queued for `conn` (b"" if none); the queue is emptied."""

@@ -42,8 +42,10 @@ NEED_DATA = _NeedData()
 
 def encode(obj):
     """One frame line for the JSON-able dict `obj`, as bytes ending in b"\\n"."""
-    p = json.dumps(obj, separators=(",", ":")).encode()
-    return MARK + p + ("#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)).encode()
+    p = json.dumps(obj, separators=(",", ":"))
+    # one formatted copy plus its encoding: on MicroPython each copy of a
+    # `state` reply is ~0.5 KB of heap
+    return ("@@%s#%08x\n" % (p, binascii.crc32(p.encode()) & 0xFFFFFFFF)).encode()
 
 
 NOISE = const(1)

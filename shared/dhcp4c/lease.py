@@ -21,7 +21,7 @@ def addr_str(a):
     """'192.0.2.1' for 4 bytes; '-' for None."""
     if a is None:
         return "-"
-    return "{}.{}.{}.{}".format(a[0], a[1], a[2], a[3])
+    return "%d.%d.%d.%d" % (a[0], a[1], a[2], a[3])   # 1/4 of str.format's heap on MicroPython
 
 
 def parse_addr(s):
