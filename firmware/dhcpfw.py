@@ -16,7 +16,11 @@ decision is the Client's (STYLE 12):
 - each turn waits at most until the next client deadline or POLL_MS, so
   link changes and control bytes are seen within POLL_MS;
 - an exception inside a turn is reported (an `error` event on the control
-  channel and a line on the console), then the loop backs off and goes on.
+  channel and a line on the console), then the loop backs off and goes on;
+- the NIC refusing the leased address (apply raising) is reported and
+  retried after 1, 2, 4 ... 64 s (APPLY_MAX_MS) until it takes, or until the
+  lease is lost or replaced; the Client keeps the lease meanwhile (the server
+  gave it to us; the NIC is a local matter).
 """
 import gc
 import select
@@ -41,6 +45,8 @@ VERSION = "0.1.0"
 LEASE_FILE = "dhcp4c.lease"
 _POLL_MS = const(250)       # longest wait: link and control checks
 _BACKOFF_MS = const(1000)   # after an exception in a turn
+_APPLY_FIRST_MS = const(1000)  # first retry after the NIC refused the address
+_APPLY_MAX_MS = const(64000)   # retries back off up to this (as RFC 2131 §4.1's 64 s)
 _SO_BINDTODEVICE = const(25)  # Linux; only used when the profile names a device
 
 
@@ -164,6 +170,10 @@ class Firmware:
         self.sock = None
         self.link = None
         self.errors = 0
+        self.apply_lease = None     # lease the NIC refused, to apply again at apply_at
+        self.apply_at = 0
+        self.apply_wait = 0
+        self.apply_failed = 0
         gc.collect()
         self.base = gc.mem_alloc()  # heap in use before the first exchange
         self.peak = self.base       # highest gc.mem_alloc() seen at the end of a turn
@@ -223,15 +233,36 @@ class Firmware:
 
     def on_event(self, e, now):
         if isinstance(e, (LeaseAcquired, LeaseChanged)):
-            self.nic.apply(e.lease)
+            self.apply_wait = 0
+            self.apply(e.lease, now)        # never raises: refusals are retried
             self.store.save(e.lease.to_text(now, _wall(self.board)))
         elif isinstance(e, LeaseRenewed):
             self.store.save(e.lease.to_text(now, _wall(self.board)))
+            if self.apply_lease is not None:
+                self.apply_lease = e.lease      # still refused: retry with the new times
         if isinstance(e, (LeaseAcquired, LeaseRenewed)):
             self.heap_line()
         elif isinstance(e, LeaseLost):
+            self.apply_lease = None
             self.nic.remove()
             self.store.save("")
+
+    def apply(self, lease, now):
+        """Configure the NIC; when it refuses, report and schedule a retry
+        (back-off doubling from _APPLY_FIRST_MS to _APPLY_MAX_MS)."""
+        try:
+            self.nic.apply(lease)
+        except Exception as exc:
+            self.apply_failed += 1
+            w = self.apply_wait
+            w = _APPLY_FIRST_MS if not w else min(w * 2, _APPLY_MAX_MS)
+            self.apply_wait = w
+            self.apply_lease = lease
+            self.apply_at = now + w
+            self.report(exc)
+            return
+        self.apply_lease = None
+        self.apply_wait = 0
 
     def turn(self):
         now = self.clock()
@@ -243,6 +274,8 @@ class Firmware:
             else:
                 self.client.link_down(now)
             self.drain(now)
+        if self.apply_lease is not None and now >= self.apply_at:
+            self.apply(self.apply_lease, now)
         dl = self.client.next_deadline()
         wait = _POLL_MS if dl is None else max(0, min(_POLL_MS, dl - now))
         for obj, ev in self.poll.poll(wait):

@@ -341,3 +341,69 @@ def test_firmware_reports_exceptions_and_carries_on(lab):
     assert res[0] == "2" and res[1].startswith("192.0.2.")
     assert res[2] == "2" and res[3] == "firmware"          # in the control `errors` ring
     assert "DHCPACK" in lab.log(srv)
+
+
+REFUSING_BOARD = """
+import time
+import network
+NAME = "refusing"
+IFNAME = BIND_DEVICE = "{ifname}"
+HOSTNAME = "refusing"
+RTC = False
+CONFIG = {{}}
+refused = []
+
+
+class LAN(network.LAN):
+    def ipconfig(self, *args, **kw):
+        a = kw.get("addr4")
+        if a and a[0] != "0.0.0.0" and len(refused) < 2:
+            refused.append(time.ticks_ms())
+            raise OSError(22)          # EINVAL: the NIC will not take it
+        if a and a[0] != "0.0.0.0":
+            refused.append(time.ticks_ms())   # the try that took
+        return super().ipconfig(*args, **kw)
+
+
+def nic():
+    return LAN(IFNAME)
+"""
+
+REFUSING_RUN = """
+import time
+import dhcpfw, board
+from dhcp4c.states import BOUND
+fw = dhcpfw.Firmware(board)
+fw.run(until=lambda f: f.client.state == BOUND and f.apply_failed == 2
+       and f.apply_lease is None)
+r = board.refused
+print("RESULT", fw.apply_failed, fw.nic.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
+      time.ticks_diff(r[1], r[0]), time.ticks_diff(r[2], r[1]), fw.client.state == BOUND)
+"""
+
+
+def test_nic_refusing_the_address_is_retried_with_back_off(lab):
+    """A NIC whose ipconfig(addr4=...) raises twice: the firmware reports
+    each refusal (console, control error ring), keeps the lease and applies
+    it again after 1 s, then 2 s; the third try takes."""
+    srv = lab.dnsmasq()
+    d = os.path.join(lab.tmp, "refusing")
+    os.mkdir(d)
+    with open(os.path.join(d, "board.py"), "w") as f:
+        f.write(REFUSING_BOARD.format(ifname=lab.client_if))
+    with open(os.path.join(d, "run.py"), "w") as f:
+        f.write(REFUSING_RUN)
+    path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
+                     os.path.join(rig.REPO, "boards", "unix")])
+    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60,
+                env=dict(os.environ, MICROPYPATH=path), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("dhcp4c: error OSError") == 2, r.stdout
+    res = r.stdout.split("RESULT", 1)[1].split()
+    assert res[0] == "2" and res[1].startswith("192.0.2.")  # applied on the third try
+    assert res[2] == "2"                                    # both in the control error ring
+    # backed off (the clock is read once per turn: allow a few ms), then doubled
+    assert int(res[3]) >= 990 and int(res[4]) >= 1990, res
+    assert res[5] == "True"
+    assert addrs(lab) == [res[1] + "/24"]
+    assert lab.log(srv).count("DHCPACK") == 1               # the lease was kept, not re-asked
