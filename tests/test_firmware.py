@@ -213,6 +213,50 @@ def test_demo_runs_and_tears_down():
     assert ns not in after                                    # torn down
 
 
+def test_demo_watch_view_in_a_terminal():
+    """make demo's default view: `dhcpctl watch` full screen, when stdout is a
+    terminal (tmux here): the board's state, the renew the demo asks for, the
+    release and the restart appear live; then it ends and tears down."""
+    rig.need_root()
+    rig.need_tool("dnsmasq")
+    tmux = rig.need_tool("tmux")
+    sock = "dhcp4c-demo-{}".format(os.getpid())
+    cmd = "{} {} --seconds 20; echo DEMO-EXIT $?; sleep 60".format(
+        " ".join(rig.interpreter("python")), os.path.join(rig.REPO, "scripts", "demo.py"))
+
+    def tm(*a):
+        return subprocess.run([tmux, "-L", sock] + list(a), capture_output=True, text=True,
+                              timeout=10)
+
+    seen = []
+
+    def screen_until(pred, secs):
+        end = time.monotonic() + secs
+        while True:
+            s = tm("capture-pane", "-p", "-t", "d").stdout
+            seen.append(s)
+            if pred(s) or time.monotonic() > end:
+                return s
+            time.sleep(0.2)
+
+    r = tm("new-session", "-d", "-s", "d", "-x", "110", "-y", "40", cmd)
+    assert r.returncode == 0, r.stderr
+    try:
+        s = screen_until(lambda s: "STATE BOUND" in s, 60)
+        assert "STATE BOUND" in s, s                      # the watch view, not the event log
+        s = screen_until(lambda s: "lease renewed 192.0.2." in s, 30)
+        assert "lease renewed 192.0.2." in s, s           # the demo's renew, live
+        s = screen_until(lambda s: "DEMO-EXIT" in s, 60)
+        assert "DEMO-EXIT 0" in s, s
+        assert "demo: done" in s, s
+        assert any("RELEASE" in x or "release" in x for x in seen), seen[-1]
+        ns = re.search(r"lab up: (\S+)-s ", "".join(seen)).group(1)
+    finally:
+        tm("kill-server")       # our own tmux server (-L), nobody else's
+    after = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert ns not in after                                    # torn down
+
+
 def test_demo_says_it_needs_root():
     setpriv = rig.need_tool("setpriv")
     r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
