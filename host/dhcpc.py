@@ -639,6 +639,9 @@ def arp_probe(iface, mac, addr, msec):
 
 # --- the daemon ------------------------------------------------------------
 
+QUIET_MS = 100
+
+
 def now_ms():
     return int(time.monotonic() * 1000)
 
@@ -659,6 +662,9 @@ class Daemon:
         self.backoff = 100
         self.handlers = {}
         self.control = None         # dhcpc_control.ControlServer
+        # Events until the control socket starts (at the first quiet moment,
+        # see run()), handed to it then; None once started or when disabled.
+        self.early_events = [] if o["control"] != "" else None
         self.signals = []
         self.header = None          # the header of the last DHCP message received
         self.exit_code = None
@@ -890,6 +896,8 @@ class Daemon:
         o = self.o
         if self.control is not None:
             self.control.on_event(e, now)
+        elif self.early_events is not None and len(self.early_events) < 64:
+            self.early_events.append((now, e))
         if isinstance(e, E.LeaseAcquired):
             lease = e.lease
             if o["a"] is not None and o["a"] > 0 and arp_probe(self.iface, self.client.mac,
@@ -970,15 +978,15 @@ class Daemon:
                 self.log("pidfile {}: {}".format(p, e), "warning")
 
     def start_control(self):
-        # After the first DISCOVER: none of this is on the way to it.
-        path = self.o["control"]
-        if path == "":
-            return
+        early, self.early_events = self.early_events, None
         if HERE not in sys.path:
             sys.path.append(HERE)
         import dhcpc_control
         self.control = dhcpc_control.start(
-            self, path or dhcpc_control.default_path(self.iface), now_ms)
+            self, self.o["control"] or dhcpc_control.default_path(self.iface), now_ms)
+        if self.control is not None:
+            for t, e in early:
+                self.control.on_event(e, t)
 
     def on_signal(self, signum, frame):
         self.signals.append(signum)
@@ -1044,7 +1052,6 @@ class Daemon:
             self.poll.register(self.nl, select.POLLIN)
         except OSError as e:
             self.log("netlink: {}".format(e), "warning")
-        self.start_control()
         self.link_up = link_running(self.iface)
         if not self.link_up:
             self.client.link_down(now_ms())
@@ -1058,10 +1065,18 @@ class Daemon:
                 if self.pkt is None and self.reopen_at is not None and self.link_up:
                     dl = self.reopen_at if dl is None else min(dl, self.reopen_at)
                 timeout = None if dl is None else max(0, dl - now)
+                # The control socket starts after QUIET_MS without traffic
+                # (DORA done, or no server): never on the way to a lease.
+                quiet = self.early_events is not None and (timeout is None or
+                                                           timeout >= QUIET_MS)
+                if quiet:
+                    timeout = QUIET_MS
                 try:
                     ready = self.poll.poll(timeout)
                 except InterruptedError:
                     ready = []
+                if quiet and not ready:
+                    self.start_control()
                 now = now_ms()
                 for fd, ev in ready:
                     if self.pkt is not None and fd == self.pkt.fileno():

@@ -7,8 +7,10 @@ connections and moves bytes. It plugs into the daemon's seams: its fds go
 into Daemon.handlers (polled by the main loop), Daemon.handle() gives it
 every client event.
 
-- Start-up: the daemon makes the listening socket after the first DISCOVER
-  is out, and the Controller (json, ~15 ms of imports) is imported on the
+- Start-up: the daemon starts this module once it has been quiet for
+  Daemon QUIET_MS (100 ms: the lease is bound, or no server answers yet),
+  so it is never on the way to a lease, and hands it the events it kept
+  until then. The Controller (json, ~15 ms of imports) is imported on the
   first connection. Until then the events the Controller keeps a record of
   (errors, NAKs, rejected offers, lost leases, servers) are journaled here,
   bounded, and replayed into it, so `errors` and `server` miss nothing.

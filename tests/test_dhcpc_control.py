@@ -55,7 +55,7 @@ class Daemon:
         self.run = Run(lab, ["-f", "--control", self.sock] + list(args)).start()
         self.run.wait_action("bound")
         deadline = time.monotonic() + 5
-        while not os.path.exists(self.sock):      # made after the first DISCOVER
+        while not os.path.exists(self.sock):      # made once the daemon is quiet
             assert time.monotonic() < deadline, self.run.log()
             time.sleep(0.01)
 
@@ -86,6 +86,14 @@ def wait_for(pred, what, timeout=10.0, log=lambda: ""):
         if time.monotonic() > deadline:
             raise AssertionError("no {} after {} s\n{}".format(what, timeout, log()))
         time.sleep(0.05)
+
+
+def connectable(path):
+    try:
+        raw(path).close()
+        return True
+    except OSError:
+        return False
 
 
 def raw(path):
@@ -390,8 +398,10 @@ def test_default_path_stale_socket_and_cleanup():
             stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             stale.bind(path)
             stale.close()
+            assert not connectable(path)
             run = Run(lab, ["-f"], control=False).start()
             run.wait_action("bound")
+            wait_for(lambda: connectable(path), "the new socket", log=run.log)
             assert os.stat("/run/dhcpc").st_mode & 0o777 == 0o755
             st = ctl("-i", iface, "--json", "state")
             assert st["state"] == "BOUND"
