@@ -469,7 +469,7 @@ FORMAT = {"state": fmt_state, "stats": fmt_stats, "server": fmt_servers,
 
 def run(a):
     if a.command == "fsm":
-        from dhcp4c.states import to_dot
+        from dhcp4c.diagram import to_dot
         sys.stdout.write(to_dot())
         return 0
     link, source = connect(a)

@@ -198,7 +198,7 @@ def test_no_device_exit_status(tmp_path, capsys):
 
 
 def test_fsm_dot(capsys):
-    from dhcp4c.states import to_dot
+    from dhcp4c.diagram import to_dot
     rc, out, _ = ctl(capsys, "fsm", "--dot")
     assert rc == 0 and out == to_dot() and out.startswith("digraph")
 

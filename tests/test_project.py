@@ -38,8 +38,8 @@ def test_manifest_fields():
 
 
 # Modules of dhcp4c that stay off boards: the option-name table for display,
-# and the IPv4/UDP framing only raw-socket hosts need.
-HOST_ONLY = ("optnames.py", "ipudp.py")
+# the state-machine diagram, and the IPv4/UDP framing only raw-socket hosts need.
+HOST_ONLY = ("optnames.py", "diagram.py", "ipudp.py")
 
 
 def test_manifest_lists_the_board_side_of_dhcp4c():

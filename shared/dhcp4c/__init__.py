@@ -10,4 +10,5 @@ this file imports nothing, so a board pays only for what it uses:
     dhcp4c.errors     MalformedError (peer sent garbage), UsageError (caller misuse)
     dhcp4c.constants  message types, option codes, ports
     dhcp4c.optnames   option names for display (host tools only)
+    dhcp4c.diagram    the state machine as Graphviz (host tools only)
 """

@@ -4,8 +4,8 @@ Theory of operation
 -------------------
 The client (dhcp4c.client.Client) is the RFC 2131 figure 5 state machine.
 It moves only along the edges of TRANSITIONS below; Client._set_state()
-refuses anything else, so this table *is* the behaviour, and to_dot()
-draws it (docs/state-machine.md is generated from it).
+refuses anything else, so this table *is* the behaviour, and
+dhcp4c.diagram.to_dot() draws it (docs/state-machine.md is generated from it).
 
     state         RFC 2131 fig. 5   seed diagram          what the client does there
     STOPPED       (not in fig. 5)   Off                   nothing; initial state, after
@@ -184,19 +184,3 @@ def allowed(old, new, why):
             return True
     return False
 
-
-def to_dot(name="dhcp4c"):
-    """The transition table as a Graphviz digraph (edges with the same ends merged)."""
-    lines = ["digraph {} {{".format(name), "  rankdir=TB;",
-             "  node [shape=box, style=rounded];"]
-    done = []
-    for t in TRANSITIONS:
-        key = (t[0], t[1])
-        if key in done:
-            continue
-        done.append(key)
-        why = [u[2] for u in TRANSITIONS if u[0] == t[0] and u[1] == t[1]]
-        lines.append('  {} -> {} [label="{}"];'.format(
-            NAMES[t[0]], NAMES[t[1]], "\\n".join(why)))
-    lines.append("}")
-    return "\n".join(lines) + "\n"

@@ -435,7 +435,8 @@ def test_stats_as_dict_and_time_in_states():
 
 
 def test_dot_export_has_every_edge():
-    dot = S.to_dot()
+    from dhcp4c.diagram import to_dot
+    dot = to_dot()
     assert dot.startswith("digraph dhcp4c {") and dot.endswith("}\n")
     for old, new, why in S.TRANSITIONS:
         assert "  {} -> {} [label=".format(S.NAMES[old], S.NAMES[new]) in dot

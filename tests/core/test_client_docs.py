@@ -1,6 +1,6 @@
 """docs/state-machine.md carries the diagram generated from the transition
 table; this fails when the two differ. Runs on CPython and MicroPython."""
-from dhcp4c.states import to_dot
+from dhcp4c.diagram import to_dot
 
 
 def _doc_path():
