@@ -169,6 +169,10 @@ class Firmware:
         self.store = Store(getattr(board, "LEASE_FILE", LEASE_FILE))
         self.sock = None
         self.link = None
+        # Largest reply to expect: what option 57 told servers, at least 576
+        # (RFC 2131 §2, RFC 2132 §9.10). Not a fixed 1500: on a small heap a
+        # 1500-byte block per datagram is what fragmentation first refuses.
+        self.rx_size = max(576, self.client.config.max_size or 576)
         self.errors = 0
         self.apply_lease = None     # lease the NIC refused, to apply again at apply_at
         self.apply_at = 0
@@ -305,7 +309,7 @@ class Firmware:
     def recv(self, now):
         for _ in range(8):
             try:
-                data, addr = self.sock.recvfrom(1500)
+                data, addr = self.sock.recvfrom(self.rx_size)
             except OSError:
                 return
             src = _src(addr)
