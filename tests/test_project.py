@@ -67,3 +67,22 @@ def test_no_generic_top_level_names_installed():
     tops = {n.split(".")[0] for n in names}
     assert "dhcp4c" in tops
     assert not tops & {"shared", "host", "tests", "firmware", "boards", "bench", "scripts"}
+
+
+def test_client_private_consts_agree_with_their_modules():
+    """client.py repeats states, transition reasons and message types as
+    `_NAME = const()` (folded by MicroPython); here, under CPython, they are
+    plain globals and must equal dhcp4c.states' and dhcp4c.constants'."""
+    from dhcp4c import client as C, constants as K, states as S
+    seen = 0
+    for name in dir(C):
+        if name.startswith("_WHY_"):
+            assert getattr(C, name) == getattr(S, name[5:]), name
+            seen += 1
+        elif name[1:] in S.NAMES or name == "_N_STATES":
+            assert getattr(C, name) == getattr(S, name[1:]), name
+            seen += 1
+        elif name[1:] in K.MSG_NAMES[1:9]:
+            assert getattr(C, name) == K.MSG_NAMES.index(name[1:]), name
+            seen += 1
+    assert seen >= 30, seen

@@ -72,6 +72,41 @@ _ACK = const(5)
 _NAK = const(6)
 _RELEASE = const(7)
 _INFORM = const(8)
+# States (ints) and transition reasons (_WHY_*) again as private consts,
+# values of dhcp4c.states (tests/test_project.py checks they
+# agree): folded at compile time like the message types above, where
+# `S.NAME` would be a global plus an attribute lookup, and a name, each time.
+_STOPPED = const(0)
+_INIT = const(1)
+_SELECTING = const(2)
+_REQUESTING = const(3)
+_BOUND = const(4)
+_RENEWING = const(5)
+_REBINDING = const(6)
+_INIT_REBOOT = const(7)
+_REBOOTING = const(8)
+_LINK_DOWN = const(9)
+_INFORMING = const(10)
+_N_STATES = const(11)
+_WHY_ACK = const("ACK")
+_WHY_DECLINE = const("decline")
+_WHY_DISCOVER = const("send DISCOVER")
+_WHY_DOWN = const("link down")
+_WHY_EXPIRED = const("lease expired")
+_WHY_INFORM = const("inform")
+_WHY_NAK = const("NAK")
+_WHY_NO_ACK = const("no ACK")
+_WHY_NO_OFFER = const("no offer")
+_WHY_OFFER = const("offer accepted")
+_WHY_REBIND = const("rebind")
+_WHY_REBOOT = const("send REQUEST")
+_WHY_RELEASE = const("release")
+_WHY_RENEW = const("renew")
+_WHY_RESTART = const("restart")
+_WHY_START = const("start")
+_WHY_T1 = const("T1")
+_WHY_T2 = const("T2")
+_WHY_UP = const("link up")
 _MAX_QUEUE = const(32)
 _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 
@@ -215,9 +250,9 @@ class Client:
         self.config = config if config is not None else Config()
         self._rand = rand32
         self._opts = self.config.options(self.mac)
-        self.state = S.STOPPED
+        self.state = _STOPPED
         self.lease = None
-        self.stats = Stats(S.N_STATES)
+        self.stats = Stats(_N_STATES)
         self._now = None
         self._entered = 0
         self._xid = None
@@ -311,11 +346,11 @@ class Client:
         self._need(S.CMD_START, "start")
         self._clock(now)
         if lease is not None and not lease.expired(now):
-            self._reboot_with(now, lease, S.START)
+            self._reboot_with(now, lease, _WHY_START)
         else:
             if lease is not None:
                 self._requested = lease.address
-            self._set_state(now, S.INIT, S.START)
+            self._set_state(now, _INIT, _WHY_START)
             delay = self.config.start_delay
             if delay:   # §4.4.1: "SHOULD wait a random time between one and ten seconds"
                 self._deadline = now + 1 + self._rand() % delay
@@ -330,7 +365,7 @@ class Client:
             raise UsageError("addr must be 4 bytes")
         self._clock(now)
         self._inform_addr = bytes(addr)
-        self._set_state(now, S.INFORMING, S.INFORM)
+        self._set_state(now, _INFORMING, _WHY_INFORM)
         self._new_xid()
         self._transmit(now)
 
@@ -340,8 +375,8 @@ class Client:
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_RENEW, "renew")
-        if self.state == S.BOUND:
-            self._set_state(now, S.RENEWING, S.RENEW)
+        if self.state == _BOUND:
+            self._set_state(now, _RENEWING, _WHY_RENEW)
             self._new_xid()
         self._transmit(now)
         self._advance(now)
@@ -351,8 +386,8 @@ class Client:
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_REBIND, "rebind")
-        if self.state != S.REBINDING:
-            self._set_state(now, S.REBINDING, S.REBIND)
+        if self.state != _REBINDING:
+            self._set_state(now, _REBINDING, _WHY_REBIND)
             self._new_xid()
         self._transmit(now)
         self._advance(now)
@@ -363,18 +398,18 @@ class Client:
         self._clock(now)
         self._advance(now)
         st = self.state
-        if st == S.STOPPED:
+        if st == _STOPPED:
             return
         lease = self.lease
-        if lease is not None and st != S.LINK_DOWN and lease.server_id is not None:
+        if lease is not None and st != _LINK_DOWN and lease.server_id is not None:
             self._new_xid()
             self._send(_RELEASE, build.release(self._xid, self.mac, self._opts, lease.address,
                                                lease.server_id, message), lease.server_id)
         self.lease = None
         self._reboot = None
-        self._set_state(now, S.STOPPED, S.RELEASE)
+        self._set_state(now, _STOPPED, _WHY_RELEASE)
         if lease is not None:
-            self._event(LeaseLost(lease, S.RELEASE))
+            self._event(LeaseLost(lease, _WHY_RELEASE))
 
     def restart(self, now):
         """Drop any lease (no RELEASE) and discover again, asking for the old address."""
@@ -387,10 +422,10 @@ class Client:
             self._requested = cand.address
         self.lease = None
         self._reboot = None
-        if self.state != S.INIT:
-            self._set_state(now, S.INIT, S.RESTART)
+        if self.state != _INIT:
+            self._set_state(now, _INIT, _WHY_RESTART)
         if lease is not None:
-            self._event(LeaseLost(lease, S.RESTART))
+            self._event(LeaseLost(lease, _WHY_RESTART))
         self._discover(now)
         self._advance(now)
 
@@ -409,8 +444,8 @@ class Client:
         if self._requested == lease.address:
             self._requested = None
         self.lease = None
-        self._set_state(now, S.INIT, S.DECLINE)
-        self._event(LeaseLost(lease, S.DECLINE))
+        self._set_state(now, _INIT, _WHY_DECLINE)
+        self._event(LeaseLost(lease, _WHY_DECLINE))
         self._deadline = now + timers.DECLINE_WAIT
 
     def link_down(self, now):
@@ -418,27 +453,27 @@ class Client:
         self._clock(now)
         self._advance(now)
         st = self.state
-        if st == S.STOPPED or st == S.LINK_DOWN:
+        if st == _STOPPED or st == _LINK_DOWN:
             return
-        if st == S.INFORMING:
-            self._set_state(now, S.STOPPED, S.DOWN)
+        if st == _INFORMING:
+            self._set_state(now, _STOPPED, _WHY_DOWN)
         else:
-            self._set_state(now, S.LINK_DOWN, S.DOWN)
+            self._set_state(now, _LINK_DOWN, _WHY_DOWN)
 
     def link_up(self, now):
         """Carrier back: INIT-REBOOT to confirm a lease still valid, else INIT."""
         self._clock(now)
         self._advance(now)
-        if self.state != S.LINK_DOWN:
+        if self.state != _LINK_DOWN:
             return
         cand = self.lease if self.lease is not None else self._reboot
         if cand is not None and not cand.expired(now):
-            self._reboot_with(now, cand, S.UP)
+            self._reboot_with(now, cand, _WHY_UP)
         else:
             if cand is not None:
                 self._requested = cand.address
             self._reboot = None
-            self._set_state(now, S.INIT, S.UP)
+            self._set_state(now, _INIT, _WHY_UP)
             self._discover(now)
         self._advance(now)
 
@@ -473,10 +508,10 @@ class Client:
         st = self.stats
         st.state_ms[old] += now - self._entered
         self._entered = now
-        failed = why == S.T2 or why == S.NAK or why == S.EXPIRED or why == S.NO_ACK
-        if old == S.RENEWING and failed:
+        failed = why == _WHY_T2 or why == _WHY_NAK or why == _WHY_EXPIRED or why == _WHY_NO_ACK
+        if old == _RENEWING and failed:
             st.renew_fail += 1
-        elif old == S.REBINDING and failed:
+        elif old == _REBINDING and failed:
             st.rebind_fail += 1
         self.state = new
         self._tries = 0
@@ -501,14 +536,14 @@ class Client:
         self.stats.sent[mtype] += 1
 
     def _discover(self, now):
-        self._set_state(now, S.SELECTING, S.DISCOVER)
+        self._set_state(now, _SELECTING, _WHY_DISCOVER)
         self._new_xid()
         self._transmit(now)
 
     def _reboot_with(self, now, lease, why):
         self._reboot = lease
-        self._set_state(now, S.INIT_REBOOT, why)
-        self._set_state(now, S.REBOOTING, S.REBOOT)
+        self._set_state(now, _INIT_REBOOT, why)
+        self._set_state(now, _REBOOTING, _WHY_REBOOT)
         self._new_xid()
         self._transmit(now)
 
@@ -527,24 +562,24 @@ class Client:
         lease = self.lease
         dst = None
         end = None
-        if st == S.SELECTING:
+        if st == _SELECTING:
             self._secs = secs
             msg = build.discover(xid, mac, opts, self._requested, cfg.broadcast, secs)
             mtype = _DISCOVER
-        elif st == S.REQUESTING:
+        elif st == _REQUESTING:
             msg = build.request_selecting(xid, mac, opts, self._offer[0], self._offer[1],
                                           cfg.broadcast, self._secs)
             mtype = _REQUEST
-        elif st == S.REBOOTING:
+        elif st == _REBOOTING:
             msg = build.request_init_reboot(xid, mac, opts, self._reboot.address,
                                             cfg.broadcast, secs)
             mtype = _REQUEST
-        elif st == S.RENEWING:
+        elif st == _RENEWING:
             msg = build.request_renewing(xid, mac, opts, lease.address, secs)
             mtype = _REQUEST
             dst = lease.server_id
             end = lease.t2_at
-        elif st == S.REBINDING:
+        elif st == _REBINDING:
             msg = build.request_rebinding(xid, mac, opts, lease.address, secs)
             mtype = _REQUEST
             end = lease.expiry_at
@@ -576,54 +611,54 @@ class Client:
         st = self.state
         cfg = self.config
         out = cfg.tries and self._tries >= cfg.tries
-        if st == S.INIT:
+        if st == _INIT:
             self._discover(now)
-        elif st == S.SELECTING:
+        elif st == _SELECTING:
             pend = self._pending
             if pend is not None:
                 self._select(now, pend[0], pend[1])
             elif out:
-                self._set_state(now, S.INIT, S.NO_OFFER)
+                self._set_state(now, _INIT, _WHY_NO_OFFER)
                 if cfg.pause:
                     self._deadline = now + cfg.pause * 1000
                 else:
                     self._discover(now)
             else:
                 self._transmit(now)
-        elif st == S.REQUESTING or st == S.REBOOTING:
-            if out and st == S.REBOOTING and lease is not None:
+        elif st == _REQUESTING or st == _REBOOTING:
+            if out and st == _REBOOTING and lease is not None:
                 # §3.2 step 4: no answer after link up; keep using the unexpired lease.
                 self._reboot = None
-                self._set_state(now, S.BOUND, S.NO_ACK)
+                self._set_state(now, _BOUND, _WHY_NO_ACK)
                 self._deadline = lease.t1_at
             elif out:
-                if st == S.REBOOTING:
+                if st == _REBOOTING:
                     self._requested = self._reboot.address
                     self._reboot = None
-                self._set_state(now, S.INIT, S.NO_ACK)   # §3.1 step 5 / §3.2 step 4
+                self._set_state(now, _INIT, _WHY_NO_ACK)   # §3.1 step 5 / §3.2 step 4
                 self._discover(now)
             else:
                 self._transmit(now)
-        elif st == S.INFORMING:
+        elif st == _INFORMING:
             if out:
-                self._set_state(now, S.STOPPED, S.NO_ACK)
+                self._set_state(now, _STOPPED, _WHY_NO_ACK)
             else:
                 self._transmit(now)
-        elif st == S.BOUND:
+        elif st == _BOUND:
             if now >= lease.t2_at:
-                self._set_state(now, S.REBINDING, S.T2)
+                self._set_state(now, _REBINDING, _WHY_T2)
             else:
-                self._set_state(now, S.RENEWING, S.T1)
+                self._set_state(now, _RENEWING, _WHY_T1)
             self._new_xid()
             self._transmit(now)
-        elif st == S.RENEWING or st == S.REBINDING:
+        elif st == _RENEWING or st == _REBINDING:
             if lease.t2_at is None:          # infinite lease, renewed on command
                 if out:
-                    self._set_state(now, S.BOUND, S.NO_ACK)
+                    self._set_state(now, _BOUND, _WHY_NO_ACK)
                 else:
                     self._transmit(now)
-            elif st == S.RENEWING and now >= lease.t2_at:
-                self._set_state(now, S.REBINDING, S.T2)
+            elif st == _RENEWING and now >= lease.t2_at:
+                self._set_state(now, _REBINDING, _WHY_T2)
                 self._new_xid()
                 self._transmit(now)
             else:
@@ -634,12 +669,12 @@ class Client:
         self.lease = None
         self._requested = lease.address
         st = self.state
-        if st == S.LINK_DOWN:
-            self._event(LeaseLost(lease, S.EXPIRED))
+        if st == _LINK_DOWN:
+            self._event(LeaseLost(lease, _WHY_EXPIRED))
             return
         self._reboot = None
-        self._set_state(now, S.INIT, S.EXPIRED)
-        self._event(LeaseLost(lease, S.EXPIRED))
+        self._set_state(now, _INIT, _WHY_EXPIRED)
+        self._event(LeaseLost(lease, _WHY_EXPIRED))
         self._discover(now)
 
     def _receive(self, data, now, src):
@@ -655,10 +690,10 @@ class Client:
         if msg.chaddr[:6] != self.mac:
             return self._drop(DROP_CHADDR)
         st = self.state
-        if st == S.SELECTING:
+        if st == _SELECTING:
             if t == _OFFER:
                 return self._on_offer(now, msg, src)
-        elif st == S.INFORMING:
+        elif st == _INFORMING:
             if t == _ACK:
                 return self._on_inform_ack(now, msg, src)
         elif t == _ACK or t == _NAK:   # REQUESTING, REBOOTING, RENEWING, REBINDING
@@ -666,8 +701,8 @@ class Client:
             if sid is None:
                 return self._drop(DROP_NO_SERVER_ID)
             # Only the server we talk to in REQUESTING and RENEWING (module docstring).
-            if ((st == S.REQUESTING and sid != self._offer[1])
-                    or (st == S.RENEWING and sid != self.lease.server_id)):
+            if ((st == _REQUESTING and sid != self._offer[1])
+                    or (st == _RENEWING and sid != self.lease.server_id)):
                 return self._drop(DROP_SERVER_MISMATCH)
             if t == _ACK:
                 return self._on_ack(now, msg, sid, src)
@@ -700,7 +735,7 @@ class Client:
         """Take this offer: broadcast the SELECTING REQUEST with the same xid."""
         xid = self._xid
         sid = msg.addr(54)
-        self._set_state(now, S.REQUESTING, S.OFFER)
+        self._set_state(now, _REQUESTING, _WHY_OFFER)
         self._xid = xid
         self._offer = (msg.yiaddr, sid)
         self._event(ServerInfo(sid, src, msg.options))
@@ -708,9 +743,9 @@ class Client:
 
     def _on_ack(self, now, msg, sid, src):
         st = self.state
-        if st == S.REQUESTING:
+        if st == _REQUESTING:
             want = self._offer[0]
-        elif st == S.REBOOTING:
+        elif st == _REBOOTING:
             want = self._reboot.address
         else:
             want = self.lease.address
@@ -727,11 +762,11 @@ class Client:
         self._naks = 0
         self._declined = None
         self._requested = y
-        if st == S.RENEWING:
+        if st == _RENEWING:
             self.stats.renew_ok += 1
-        elif st == S.REBINDING:
+        elif st == _REBINDING:
             self.stats.rebind_ok += 1
-        self._set_state(now, S.BOUND, S.ACK)
+        self._set_state(now, _BOUND, _WHY_ACK)
         self._deadline = new.t1_at
         self._event(ServerInfo(sid, src, msg.options))
         left = new.time_left(now)
@@ -749,9 +784,9 @@ class Client:
         self.stats.naks += 1
         self._naks += 1
         self._event(NakReceived(sid, msg.text(56), src))
-        if st == S.REQUESTING:
+        if st == _REQUESTING:
             bad = self._offer[0]
-        elif st == S.REBOOTING:
+        elif st == _REBOOTING:
             bad = self._reboot.address
         else:
             bad = self.lease.address
@@ -760,9 +795,9 @@ class Client:
         lease = self.lease
         self.lease = None
         self._reboot = None
-        self._set_state(now, S.INIT, S.NAK)
+        self._set_state(now, _INIT, _WHY_NAK)
         if lease is not None:
-            self._event(LeaseLost(lease, S.NAK))
+            self._event(LeaseLost(lease, _WHY_NAK))
         wait = timers.nak_wait_ms(self._naks)
         if wait:
             self._deadline = now + wait
@@ -777,6 +812,6 @@ class Client:
         info.address = self._inform_addr
         info.lease_time = info.t1 = info.t2 = None
         info.t1_at = info.t2_at = info.expiry_at = None
-        self._set_state(now, S.STOPPED, S.ACK)
+        self._set_state(now, _STOPPED, _WHY_ACK)
         self._event(ServerInfo(sid, src, msg.options))
         self._event(InformAcked(info))
