@@ -70,13 +70,16 @@ def test_no_generic_top_level_names_installed():
 
 
 def test_client_private_consts_agree_with_their_modules():
-    """client.py repeats states, transition reasons and message types as
+    """client.py repeats states, transition reasons, drop reasons and message types as
     `_NAME = const()` (folded by MicroPython); here, under CPython, they are
-    plain globals and must equal dhcp4c.states' and dhcp4c.constants'."""
-    from dhcp4c import client as C, constants as K, states as S
+    plain globals and must equal dhcp4c.states', .stats' and .constants'."""
+    from dhcp4c import client as C, constants as K, states as S, stats as T
     seen = 0
     for name in dir(C):
-        if name.startswith("_WHY_"):
+        if name.startswith("_DROP_"):
+            assert getattr(C, name) == getattr(T, name[1:]), name
+            seen += 1
+        elif name.startswith("_WHY_"):
             assert getattr(C, name) == getattr(S, name[5:]), name
             seen += 1
         elif name[1:] in S.NAMES or name == "_N_STATES":
@@ -85,4 +88,4 @@ def test_client_private_consts_agree_with_their_modules():
         elif name[1:] in K.MSG_NAMES[1:9]:
             assert getattr(C, name) == K.MSG_NAMES.index(name[1:]), name
             seen += 1
-    assert seen >= 30, seen
+    assert seen >= 45, seen

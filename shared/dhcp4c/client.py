@@ -49,11 +49,7 @@ from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChang
 from dhcp4c.lease import Lease
 from dhcp4c.message import decode, encode, encode_into
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
-from dhcp4c.stats import (Stats, DROP_MALFORMED, DROP_NOT_REPLY, DROP_XID, DROP_CHADDR,
-                          DROP_UNEXPECTED, DROP_NO_SERVER_ID, DROP_SERVER_MISMATCH,
-                          DROP_ADDR_MISMATCH, DROP_ZERO, DROP_NETWORK, DROP_BROADCAST,
-                          DROP_MULTICAST, DROP_LOOPBACK, DROP_CLASS_E, DROP_ALL_ONES,
-                          DROP_DECLINED, DROP_NAMES)
+from dhcp4c.stats import Stats, DROP_NAMES
 
 try:
     from micropython import const
@@ -107,6 +103,23 @@ _WHY_START = const("start")
 _WHY_T1 = const("T1")
 _WHY_T2 = const("T2")
 _WHY_UP = const("link up")
+# Drop reasons likewise (values of dhcp4c.stats).
+_DROP_MALFORMED = const(0)
+_DROP_NOT_REPLY = const(1)
+_DROP_XID = const(2)
+_DROP_CHADDR = const(3)
+_DROP_UNEXPECTED = const(4)
+_DROP_NO_SERVER_ID = const(5)
+_DROP_SERVER_MISMATCH = const(6)
+_DROP_ADDR_MISMATCH = const(7)
+_DROP_ZERO = const(8)
+_DROP_NETWORK = const(9)
+_DROP_BROADCAST = const(10)
+_DROP_MULTICAST = const(11)
+_DROP_LOOPBACK = const(12)
+_DROP_CLASS_E = const(13)
+_DROP_ALL_ONES = const(14)
+_DROP_DECLINED = const(15)
 _MAX_QUEUE = const(32)
 _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 
@@ -206,15 +219,15 @@ def check_addr(y, mask=None):
     not checked for /31 and /32, RFC 3021)."""
     a = y[0]
     if a == 0:
-        return DROP_ZERO
+        return _DROP_ZERO
     if a == 255 and y[1] == 255 and y[2] == 255 and y[3] == 255:
-        return DROP_ALL_ONES
+        return _DROP_ALL_ONES
     if a == 127:
-        return DROP_LOOPBACK
+        return _DROP_LOOPBACK
     if 224 <= a < 240:
-        return DROP_MULTICAST
+        return _DROP_MULTICAST
     if a >= 240:
-        return DROP_CLASS_E
+        return _DROP_CLASS_E
     if mask is None:
         mask = b"\xff\x00\x00\x00" if a < 128 else (
             b"\xff\xff\x00\x00" if a < 192 else b"\xff\xff\xff\x00")
@@ -228,9 +241,9 @@ def check_addr(y, mask=None):
         if (y[i] | m) & 0xFF != 0xFF:
             bc = False
     if net:
-        return DROP_NETWORK
+        return _DROP_NETWORK
     if bc:
-        return DROP_BROADCAST
+        return _DROP_BROADCAST
     return 0
 
 
@@ -327,7 +340,7 @@ class Client:
         try:
             self._receive(data, now, src)
         except (ValueError, IndexError) as e:   # MalformedError is a ValueError
-            self._drop(DROP_MALFORMED)
+            self._drop(_DROP_MALFORMED)
             self._event(Error("malformed", str(e)))
         self._advance(now)
 
@@ -682,13 +695,13 @@ class Client:
         t = msg.msg_type
         self.stats.received[t] += 1
         if msg.op != 2:
-            return self._drop(DROP_NOT_REPLY)
+            return self._drop(_DROP_NOT_REPLY)
         if self._xid is None:
-            return self._drop(DROP_UNEXPECTED)
+            return self._drop(_DROP_UNEXPECTED)
         if msg.xid != self._xid:
-            return self._drop(DROP_XID)
+            return self._drop(_DROP_XID)
         if msg.chaddr[:6] != self.mac:
-            return self._drop(DROP_CHADDR)
+            return self._drop(_DROP_CHADDR)
         st = self.state
         if st == _SELECTING:
             if t == _OFFER:
@@ -699,25 +712,25 @@ class Client:
         elif t == _ACK or t == _NAK:   # REQUESTING, REBOOTING, RENEWING, REBINDING
             sid = msg.addr(54)
             if sid is None:
-                return self._drop(DROP_NO_SERVER_ID)
+                return self._drop(_DROP_NO_SERVER_ID)
             # Only the server we talk to in REQUESTING and RENEWING (module docstring).
             if ((st == _REQUESTING and sid != self._offer[1])
                     or (st == _RENEWING and sid != self.lease.server_id)):
-                return self._drop(DROP_SERVER_MISMATCH)
+                return self._drop(_DROP_SERVER_MISMATCH)
             if t == _ACK:
                 return self._on_ack(now, msg, sid, src)
             return self._on_nak(now, msg, sid, src)
-        return self._drop(DROP_UNEXPECTED)
+        return self._drop(_DROP_UNEXPECTED)
 
     def _on_offer(self, now, msg, src):
         sid = msg.addr(54)
         y = msg.yiaddr
         if sid is None:
-            reason = DROP_NO_SERVER_ID
+            reason = _DROP_NO_SERVER_ID
         else:
             reason = check_addr(y, msg.addr(1))
             if not reason and y == self._declined:
-                reason = DROP_DECLINED
+                reason = _DROP_DECLINED
         if reason:
             self._drop(reason)
             self._event(OfferRejected(y, sid, DROP_NAMES[reason]))
@@ -751,7 +764,7 @@ class Client:
             want = self.lease.address
         y = msg.yiaddr
         if y != want:
-            return self._drop(DROP_ADDR_MISMATCH)
+            return self._drop(_DROP_ADDR_MISMATCH)
         new = Lease.from_ack(msg, self._first, src)   # may raise MalformedError
         reason = check_addr(y, new.mask)
         if reason:
@@ -807,7 +820,7 @@ class Client:
     def _on_inform_ack(self, now, msg, src):
         sid = msg.addr(54)
         if sid is None:
-            return self._drop(DROP_NO_SERVER_ID)
+            return self._drop(_DROP_NO_SERVER_ID)
         info = Lease.from_ack(msg, now, src)
         info.address = self._inform_addr
         info.lease_time = info.t1 = info.t2 = None
