@@ -16,7 +16,9 @@ does the I/O around it:
 - a netlink RTMGRP_LINK socket for carrier and interface add/remove;
 - an ARP probe (RFC 5227) of a new address with -a;
 - the udhcpc script ABI: PROG deconfig|bound|renew|nak|leasefail, values in
-  the environment only (argv list, never a shell string).
+  the environment only (argv list, never a shell string);
+- the control protocol on a Unix socket (dhcpc_control, --control), started
+  at the first quiet moment so it is never on the way to a lease.
 
 Start-up is kept lean (time to the first DISCOVER counts the interpreter's
 start): only os, sys, socket, struct, select, signal, time and the dhcp4c core
