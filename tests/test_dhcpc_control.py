@@ -380,13 +380,21 @@ def test_non_root_cannot_connect(lab):
     shutil.copy(os.path.join(HOST, "dhcpctl.py"), nobody)
     os.chmod(nobody, 0o755)
     py = shutil.which("python3", path="/usr/bin:/bin") or rig.skip_or_fail("needs python3")
-    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", py,
-                        os.path.join(nobody, "dhcpctl.py"), "--socket", d.sock, "state"],
-                       capture_output=True, text=True, timeout=20, cwd="/")
+
+    def as_nobody():
+        return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               py, os.path.join(nobody, "dhcpctl.py"), "--socket", d.sock,
+                               "state"], capture_output=True, text=True, timeout=20, cwd="/")
+    r = as_nobody()
     assert r.returncode == dhcpctl.EXIT_NODEV, r
     assert "Permission denied" in r.stderr and r.stderr.startswith("dhcpctl: cannot connect"), \
         r.stderr
     assert d.q("state")["state"] == "BOUND"     # root still can
+    # Even with the file opened up, the daemon checks the peer's uid.
+    os.chmod(d.sock, 0o666)
+    r = as_nobody()
+    assert r.returncode == dhcpctl.EXIT_NODEV and "closed the connection" in r.stderr, r
+    assert d.q("stats")["control"]["clients_refused"] == 1
 
 
 # --- the default path, a stale socket, no socket -------------------------------
