@@ -669,6 +669,7 @@ class Daemon:
         self.early_events = [] if o["control"] != "" else None
         self.signals = []
         self.header = None          # the header of the last DHCP message received
+        self.script_pid = None      # a script run not waited for yet (reap_script)
         self.exit_code = None
         self.forked = False
         self.got_lease = False
@@ -827,7 +828,11 @@ class Daemon:
                     self.close_udp()
 
     # script
-    def run_script(self, action, lease=None, message=None, header=None):
+    def run_script(self, action, lease=None, message=None, header=None, wait=True):
+        """PROG action, waited for (the next action must see its effect);
+        wait=False for the first deconfig, which runs while DORA is on the
+        wire and is reaped before the next action starts (reap_script)."""
+        self.reap_script(block=True)
         env = dict(os.environ)
         for k in list(env):    # nothing stale from our own environment
             if k in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
@@ -841,14 +846,25 @@ class Daemon:
         try:
             pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0)])
-            while True:
-                try:
-                    os.waitpid(pid, 0)
-                    break
-                except InterruptedError:
-                    continue
         except OSError as e:
             self.log("script {} {}: {}".format(self.script[0], action, e), "warning")
+            return
+        self.script_pid = pid
+        if wait:
+            self.reap_script(block=True)
+
+    def reap_script(self, block):
+        """Collect the script still running (if any); block=False only looks."""
+        while self.script_pid is not None:
+            try:
+                pid, _ = os.waitpid(self.script_pid, 0 if block else os.WNOHANG)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                pid = self.script_pid
+            if pid:
+                self.script_pid = None
+            return
 
     # lease file
     def save_lease(self, lease, now):
@@ -1048,7 +1064,10 @@ class Daemon:
         lease = self.load_lease(now)
         self.client.start(now, lease)
         self.flush()     # the first DISCOVER goes out before anything else is set up
-        self.run_script("deconfig")
+        # udhcpc's deconfig at start: it runs while the DISCOVER is answered
+        # (~1 ms of the time to a lease otherwise); the bound/leasefail
+        # call waits for it first.
+        self.run_script("deconfig", wait=False)
         try:
             self.nl = open_netlink()
             self.poll.register(self.nl, select.POLLIN)
@@ -1095,10 +1114,12 @@ class Daemon:
                     elif fd in self.handlers:
                         self.handlers[fd](self, fd, ev)
                 self.do_signals(now)
+                self.reap_script(block=False)
                 if self.pkt is None and self.link_up:
                     self.ensure_packet(now)
                 self.client.tick(now_ms())
         finally:
+            self.reap_script(block=True)
             if self.control is not None:
                 self.control.close()
             self.close_udp()
