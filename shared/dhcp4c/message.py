@@ -213,31 +213,51 @@ class Message:
         return bytes(self._hdr[28:28 + min(self._hdr[2], 16)])
 
 
+# decode()'s one look at each option code: the RFC 2132 fixed sizes of
+# options.FIXED (8 standing for "a multiple of 4"), PAD and END above them.
+_LOOK = bytearray(256)
+for _c in FIXED:
+    _LOOK[_c] = FIXED[_c] or 8
+_LOOK[0] = 16
+_LOOK[255] = 32
+
+
 def _parse_options(data, i, end, options, order, field):
     """Collect options from data[i:end] into options/order; RFC 3396 joins repeats.
 
     Stops at END; PAD is skipped; a missing END is tolerated; an option whose
-    length runs past `end` is malformed.
+    length runs past `end` is malformed. Returns True when the fixed sizes
+    need the full check after the join: an option came in pieces, or a
+    fixed-size one looks wrong.
     """
-    while i < end:
-        code = data[i]
-        if code == 0:
-            i += 1
-            continue
-        if code == 255:
-            return
-        if i + 1 >= end:
-            raise MalformedError(field, i, "option {} has no length byte".format(code))
-        j = i + 2 + data[i + 1]
-        if j > end:
-            raise MalformedError(field, i, "option {} length {} runs past the end".format(
-                code, data[i + 1]))
-        if code in options:
-            options[code] += data[i + 2:j]
-        else:
-            options[code] = data[i + 2:j]
-            order.append(code)
-        i = j
+    recheck = False
+    try:
+        while i < end:
+            code = data[i]
+            f = _LOOK[code]
+            if f > 8:
+                if f > 16:
+                    break
+                i += 1
+                continue
+            n = data[i + 1]  # IndexError at the end of data: no length byte
+            j = i + 2 + n
+            if j > end:  # a length byte past `end` lands here too
+                raise MalformedError(field, i, "option {} {}".format(
+                    code, "has no length byte" if i + 1 >= end else
+                    "length {} runs past the end".format(n)))
+            if f and n != f and (f != 8 or n & 3 or not n):
+                recheck = True
+            if code in options:
+                options[code] += data[i + 2:j]
+                recheck = True
+            else:
+                options[code] = data[i + 2:j]
+                order.append(code)
+            i = j
+    except IndexError:
+        raise MalformedError(field, i, "option {} has no length byte".format(data[i]))
+    return recheck
 
 
 def decode(data):
@@ -247,7 +267,7 @@ def decode(data):
     n = len(data)
     if n < 236:
         raise MalformedError("header", n, "truncated: {} bytes, need 236".format(n))
-    if n < OPTIONS_AT or data[236:240] != COOKIE:
+    if data[236:240] != COOKIE:
         raise MalformedError("magic cookie", 236, "missing or wrong")
     op = data[0]
     if op != 1 and op != 2:
@@ -256,7 +276,8 @@ def decode(data):
         raise MalformedError("hlen", 2, "{} > 16".format(data[2]))
     m = Message(op, data)
     options = m.options
-    _parse_options(data, OPTIONS_AT, n, options, m.order, "options")
+    order = m.order
+    recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options")
     # RFC 2131 §4.1 / RFC 3396 §5: overloaded fields follow the options
     # field, 'file' first, then 'sname'.
     overload = options.get(52)
@@ -266,12 +287,12 @@ def decode(data):
         if ov < 1 or ov > 3:
             raise MalformedError("option 52", OPTIONS_AT, "overload value {} not 1-3".format(ov))
         if ov & _OVERLOAD_FILE:
-            _parse_options(data, 108, 236, options, m.order, "file (overloaded)")
+            recheck |= _parse_options(data, 108, 236, options, order, "file (overloaded)")
         if ov & _OVERLOAD_SNAME:
-            _parse_options(data, 44, 108, options, m.order, "sname (overloaded)")
+            recheck |= _parse_options(data, 44, 108, options, order, "sname (overloaded)")
         m._ov = ov
-    for code in m.order:
-        if code in FIXED:  # cheap test first: most options have no fixed size
+    if recheck:
+        for code in order:
             check_fixed(code, options[code], OPTIONS_AT)
     t = options.get(53)
     if not t or not t[0]:
@@ -281,21 +302,23 @@ def decode(data):
     return m
 
 
-def _put_split(buf, at, code, raw, size):
+def _codes(msg):
+    """Option codes in wire order; ones put straight into msg.options go last."""
+    codes = msg.order
+    if len(codes) != len(msg.options):
+        codes = codes + sorted([c for c in msg.options if c not in codes])
+    return codes
+
+
+def _pieces(code, raw):
     """RFC 3396 §7: a value longer than 255 bytes goes out as several options."""
-    n = len(raw)
-    i = 0
-    while True:
-        k = min(n - i, 255)
-        if at + 2 + k >= size:
-            raise UsageError("message does not fit in {} bytes".format(size))
-        buf[at] = code & 0xFF
-        buf[at + 1] = k
-        buf[at + 2:at + 2 + k] = raw[i:i + k]
-        at += 2 + k
-        i += k
-        if i >= n:
-            return at
+    out = bytearray()
+    for i in range(0, len(raw), 255):
+        k = min(len(raw) - i, 255)
+        out.append(code & 0xFF)
+        out.append(k)
+        out += raw[i:i + k]
+    return out
 
 
 def encode_into(msg, buf):
@@ -311,20 +334,21 @@ def encode_into(msg, buf):
     buf[236:240] = COOKIE
     at = OPTIONS_AT
     options = msg.options
-    codes = msg.order
-    if len(codes) != len(options):
-        codes = codes + sorted([c for c in options if c not in codes])
-    for code in codes:
+    for code in _codes(msg):
         raw = options[code]
         n = len(raw)
-        if n < 256 and at + n + 2 < size:  # the common case: one piece
+        head = n < 256
+        if not head:
+            raw = _pieces(code, raw)
+            n = len(raw)
+        if at + n + 2 * head >= size:  # leaves room for END
+            raise UsageError("message does not fit in {} bytes".format(size))
+        if head:
             buf[at] = code
             buf[at + 1] = n
             at += 2
-            buf[at:at + n] = raw
-            at += n
-        else:
-            at = _put_split(buf, at, code, raw, size)
+        buf[at:at + n] = raw
+        at += n
     buf[at] = 255
     at += 1
     if at < MIN_SIZE:
@@ -338,13 +362,22 @@ def encode(msg):
 
     Boards should prefer encode_into() with one long-lived buffer.
     """
-    try:
-        buf = bytearray(1500)  # an Ethernet MTU holds every message we send
-        n = encode_into(msg, buf)
-    except UsageError:  # longer: size it exactly
-        need = OPTIONS_AT + 1
-        for raw in msg.options.values():
-            need += len(raw) + 2 * (len(raw) // 255 + 1)
-        buf = bytearray(need + 1)
-        n = encode_into(msg, buf)
-    return bytes(memoryview(buf)[:n])
+    out = bytearray(msg._hdr[:236])
+    if msg._ov & _OVERLOAD_SNAME:
+        out[44:108] = bytes(64)
+    if msg._ov & _OVERLOAD_FILE:
+        out[108:236] = bytes(128)
+    out += COOKIE
+    options = msg.options
+    for code in _codes(msg):
+        raw = options[code]
+        if len(raw) > 255:
+            out += _pieces(code, raw)
+        else:
+            out.append(code)
+            out.append(len(raw))
+            out += raw
+    out.append(255)
+    if len(out) < MIN_SIZE:
+        out += bytes(MIN_SIZE - len(out))
+    return bytes(out)

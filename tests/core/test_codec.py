@@ -165,6 +165,15 @@ def test_long_values_split_and_joined_rfc3396():
     assert m.get(43) == big and m.value(80) is True
 
 
+def test_encode_into_matches_encode_and_needs_room_for_end():
+    for opts in ([(43, bytes(range(256)) * 2 + b"end"), (12, b"h")], [(12, b"h" * 60)]):
+        msg = _reply(5, opts)
+        raw = encode(msg)
+        buf = bytearray(b"\xaa" * len(raw))
+        assert encode_into(msg, buf) == len(raw) and bytes(buf) == raw
+        raises(UsageError, encode_into, msg, bytearray(len(raw) - 1))
+
+
 def test_overload_reads_file_then_sname():
     head = bytearray(encode(_reply())[:240])
     sname = unhex("0f03616263" "ff")      # 15 "abc" ...
