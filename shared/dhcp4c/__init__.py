@@ -8,7 +8,7 @@ this file imports nothing, so a board pays only for what it uses:
     dhcp4c.options    option shapes, typed readers and value builders
     dhcp4c.ipudp      IPv4/UDP headers for raw-socket clients
     dhcp4c.errors     MalformedError (peer sent garbage), UsageError (caller misuse)
-    dhcp4c.constants  message types, option codes, ports
+    dhcp4c.constants  message type names, the infinite lease
     dhcp4c.optnames   option names for display (host tools only)
     dhcp4c.diagram    the state machine as Graphviz (host tools only)
 """

@@ -1,70 +1,32 @@
 """Numbers of the DHCP wire protocol (RFC 2131, RFC 2132 and later RFCs).
 
-Plain integers wrapped in const() so MicroPython folds them at compile time.
+Only the names other modules import are defined here; every name costs
+bytes on a board. The rest of the numbers, for reference (the modules
+that use them keep them as private const()s, which cost nothing):
+
+    ports (RFC 2131 §4.1)   server 67, client 68
+    op (RFC 2131 §2)        BOOTREQUEST 1, BOOTREPLY 2; htype Ethernet 1;
+                            flags: broadcast 0x8000
+    options (RFC 2132)      PAD 0, subnet mask 1, time offset 2, router 3,
+                            DNS 6, hostname 12, domain 15, MTU 26,
+                            broadcast 28, static routes 33, NTP 42,
+                            vendor info 43, requested IP 50, lease time 51,
+                            overload 52, message type 53, server id 54,
+                            parameter request list 55, message 56,
+                            max message size 57, T1 58, T2 59,
+                            vendor class 60, client id 61, END 255
+    later RFCs              rapid commit 80 (RFC 4039), FQDN 81 (RFC 4702),
+                            relay agent info 82 (RFC 3046),
+                            IPv6-only preferred 108 (RFC 8925),
+                            domain search 119 (RFC 3397),
+                            classless routes 121 (RFC 3442; Microsoft's
+                            pre-RFC code 249, same format)
 """
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
-
-SERVER_PORT = const(67)
-CLIENT_PORT = const(68)
-
-# RFC 2131 §2: op, htype, flags
-BOOTREQUEST = const(1)
-BOOTREPLY = const(2)
-HTYPE_ETHER = const(1)
-FLAG_BROADCAST = const(0x8000)
-
-# RFC 2132 §9.6 message types, plus RFC 3203 (9) and the lease-query family.
-DISCOVER = const(1)
-OFFER = const(2)
-REQUEST = const(3)
-DECLINE = const(4)
-ACK = const(5)
-NAK = const(6)
-RELEASE = const(7)
-INFORM = const(8)
-FORCERENEW = const(9)
-MAX_MSG_TYPE = const(18)  # RFC 7724 ACTIVELEASEQUERY..TLS: highest we recognise
+# RFC 2132 §9.6 message types (index = type), plus RFC 3203 FORCERENEW (9)
+# and the lease-query family up to RFC 7724 (18, the highest we recognise).
 MSG_NAMES = ("?", "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE",
              "INFORM", "FORCERENEW", "LEASEQUERY", "LEASEUNASSIGNED", "LEASEUNKNOWN",
              "LEASEACTIVE", "BULKLEASEQUERY", "LEASEQUERYDONE", "ACTIVELEASEQUERY",
              "LEASEQUERYSTATUS", "TLS")
 
-# Option codes the client uses by name (RFC 2132 unless noted).
-OPT_PAD = const(0)
-OPT_SUBNET_MASK = const(1)
-OPT_TIME_OFFSET = const(2)
-OPT_ROUTER = const(3)
-OPT_DNS = const(6)
-OPT_HOSTNAME = const(12)
-OPT_DOMAIN = const(15)
-OPT_MTU = const(26)
-OPT_BROADCAST = const(28)
-OPT_STATIC_ROUTES = const(33)
-OPT_NTP = const(42)
-OPT_VENDOR_INFO = const(43)
-OPT_REQUESTED_IP = const(50)
-OPT_LEASE_TIME = const(51)
-OPT_OVERLOAD = const(52)
-OPT_MSG_TYPE = const(53)
-OPT_SERVER_ID = const(54)
-OPT_PRL = const(55)
-OPT_MESSAGE = const(56)
-OPT_MAX_SIZE = const(57)
-OPT_T1 = const(58)
-OPT_T2 = const(59)
-OPT_VENDOR_CLASS = const(60)
-OPT_CLIENT_ID = const(61)
-OPT_RAPID_COMMIT = const(80)     # RFC 4039
-OPT_FQDN = const(81)             # RFC 4702
-OPT_AGENT_INFO = const(82)       # RFC 3046, kept opaque
-OPT_IPV6_ONLY = const(108)       # RFC 8925
-OPT_DOMAIN_SEARCH = const(119)   # RFC 3397
-OPT_CLASSLESS_ROUTES = const(121)  # RFC 3442
-OPT_MS_CLASSLESS_ROUTES = const(249)  # Microsoft's pre-RFC 3442 code, same format
-OPT_END = const(255)
-
-INFINITE = const(0xFFFFFFFF)  # RFC 2131 §3.3: lease that never expires
+INFINITE = 0xFFFFFFFF  # RFC 2131 §3.3: lease that never expires

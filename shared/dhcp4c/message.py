@@ -14,19 +14,13 @@ Every length is checked here before it is used (MicroPython's struct is lax
 about short and long buffers), so no struct at all.
 """
 from dhcp4c.errors import MalformedError, UsageError
-from dhcp4c.options import FIXED, check_fixed, split4, text, uint, value, decode_domains, \
-    decode_routes
+from dhcp4c.options import FIXED, check_fixed, check_len, split4, text, uint, value, \
+    decode_domains, decode_routes
 
 COOKIE = b"\x63\x82\x53\x63"   # RFC 2131 §3
 OPTIONS_AT = 240
 MIN_SIZE = 300                 # RFC 1542 §2.1: BOOTP relays may drop shorter ones
 ZERO4 = b"\x00\x00\x00\x00"
-_OVERLOAD_FILE = 1
-_OVERLOAD_SNAME = 2
-
-
-def _u16(hdr, at):
-    return (hdr[at] << 8) | hdr[at + 1]
 
 
 def _field(at, size, name):
@@ -52,7 +46,7 @@ def _byte(at):
 
 def _word(at):
     def get(self):
-        return _u16(self._hdr, at)
+        return (self._hdr[at] << 8) | self._hdr[at + 1]
 
     def put(self, v):
         hdr = self._writable()
@@ -104,8 +98,8 @@ class Message:
     siaddr = _field(20, 4, "siaddr")
     giaddr = _field(24, 4, "giaddr")
     chaddr = _field(28, 16, "chaddr")
-    sname = _text(44, 64, _OVERLOAD_SNAME)
-    file = _text(108, 128, _OVERLOAD_FILE)
+    sname = _text(44, 64, 2)  # RFC 2132 §9.3 option 52 bits: 1 file, 2 sname
+    file = _text(108, 128, 1)
 
     def __init__(self, op=1, _hdr=None):
         if _hdr is None:
@@ -131,9 +125,6 @@ class Message:
         b = other._hdr
         return (a[:44] == b[:44] and self.sname == other.sname and self.file == other.file
                 and self.options == other.options and self.order == other.order)
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
 
     def __repr__(self):
         from dhcp4c.constants import MSG_NAMES
@@ -169,9 +160,8 @@ class Message:
 
     def _sized(self, code, size):
         raw = self.options.get(code)
-        if raw is not None and len(raw) != size:
-            raise MalformedError("option {}".format(code), 0,
-                                 "length {} is not {}".format(len(raw), size))
+        if raw is not None:
+            check_len(code, raw, len(raw) == size)
         return raw
 
     def addr(self, code):
@@ -226,9 +216,9 @@ def _parse_options(data, i, end, options, order, field):
     """Collect options from data[i:end] into options/order; RFC 3396 joins repeats.
 
     Stops at END; PAD is skipped; a missing END is tolerated; an option whose
-    length runs past `end` is malformed. Returns True when the fixed sizes
-    need the full check after the join: an option came in pieces, or a
-    fixed-size one looks wrong.
+    length byte or value runs past `end` is malformed. Returns True when the
+    fixed sizes need the full check after the join: an option came in
+    pieces, or a fixed-size one looks wrong.
     """
     recheck = False
     try:
@@ -237,15 +227,13 @@ def _parse_options(data, i, end, options, order, field):
             f = _LOOK[code]
             if f > 8:
                 if f > 16:
-                    break
+                    return recheck
                 i += 1
                 continue
-            n = data[i + 1]  # IndexError at the end of data: no length byte
+            n = data[i + 1]  # IndexError at the end of data
             j = i + 2 + n
-            if j > end:  # a length byte past `end` lands here too
-                raise MalformedError(field, i, "option {} {}".format(
-                    code, "has no length byte" if i + 1 >= end else
-                    "length {} runs past the end".format(n)))
+            if j > end:  # a length byte past `end` (sname, file) lands here too
+                break
             if f and n != f and (f != 8 or n & 3 or not n):
                 recheck = True
             if code in options:
@@ -255,9 +243,11 @@ def _parse_options(data, i, end, options, order, field):
                 options[code] = data[i + 2:j]
                 order.append(code)
             i = j
+        else:
+            return recheck
     except IndexError:
-        raise MalformedError(field, i, "option {} has no length byte".format(data[i]))
-    return recheck
+        pass
+    raise MalformedError(field, i, "option {} runs past the end".format(data[i]))
 
 
 def decode(data):
@@ -286,9 +276,9 @@ def decode(data):
         ov = overload[0]
         if ov < 1 or ov > 3:
             raise MalformedError("option 52", OPTIONS_AT, "overload value {} not 1-3".format(ov))
-        if ov & _OVERLOAD_FILE:
+        if ov & 1:
             recheck |= _parse_options(data, 108, 236, options, order, "file (overloaded)")
-        if ov & _OVERLOAD_SNAME:
+        if ov & 2:
             recheck |= _parse_options(data, 44, 108, options, order, "sname (overloaded)")
         m._ov = ov
     if recheck:
@@ -327,9 +317,9 @@ def encode_into(msg, buf):
     if size < MIN_SIZE:
         raise UsageError("buffer must hold at least {} bytes".format(MIN_SIZE))
     buf[0:236] = memoryview(msg._hdr)[:236]
-    if msg._ov & _OVERLOAD_SNAME:  # their options are in msg.options now
+    if msg._ov & 2:  # decoded with sname overloaded: its options are in msg.options now
         buf[44:108] = bytes(64)
-    if msg._ov & _OVERLOAD_FILE:
+    if msg._ov & 1:  # the same for file
         buf[108:236] = bytes(128)
     buf[236:240] = COOKIE
     at = OPTIONS_AT
@@ -363,9 +353,9 @@ def encode(msg):
     Boards should prefer encode_into() with one long-lived buffer.
     """
     out = bytearray(msg._hdr[:236])
-    if msg._ov & _OVERLOAD_SNAME:
+    if msg._ov & 2:
         out[44:108] = bytes(64)
-    if msg._ov & _OVERLOAD_FILE:
+    if msg._ov & 1:
         out[108:236] = bytes(128)
     out += COOKIE
     options = msg.options

@@ -50,21 +50,19 @@ KINDS = {
 FIXED = {1: 4, 3: 0, 6: 0, 28: 4, 50: 4, 51: 4, 52: 1, 53: 1, 54: 4, 57: 2, 58: 4, 59: 4}
 
 
+def check_len(code, value, ok, offset=0):
+    """Raise MalformedError naming the option unless ok (its length fits)."""
+    if not ok:
+        raise MalformedError("option {}".format(code), offset,
+                             "length {} is wrong for this option".format(len(value)))
+
+
 def check_fixed(code, value, offset):
     """Raise MalformedError if a fixed-size option has the wrong length."""
     want = FIXED.get(code)
-    if want is None:
-        return
-    n = len(value)
-    if (want and n != want) or (not want and (n == 0 or n & 3)):
-        raise MalformedError("option {}".format(code), offset,
-                             "length {} is wrong for this option".format(n))
-
-
-def _need(code, value, ok):
-    if not ok:
-        raise MalformedError("option {}".format(code), 0,
-                             "length {} is wrong for this option".format(len(value)))
+    if want is not None:
+        n = len(value)
+        check_len(code, value, n == want if want else n and not n & 3, offset)
 
 
 def uint(value):
@@ -78,7 +76,7 @@ def uint(value):
 def split4(code, value, pair=1):
     """A list of 4-byte addresses (pair=2: a list of (a, b) address pairs)."""
     step = 4 * pair
-    _need(code, value, len(value) and len(value) % step == 0)
+    check_len(code, value, len(value) and len(value) % step == 0)
     out = []
     for i in range(0, len(value), step):
         if pair == 1:
@@ -248,27 +246,27 @@ def value(code, raw):
     kind = KINDS.get(code, OPAQUE)
     n = len(raw)
     if kind == ADDR:
-        _need(code, raw, n == 4)
+        check_len(code, raw, n == 4)
         return bytes(raw)
     if kind == ADDRS:
         return split4(code, raw)
     if kind == PAIRS:
         return split4(code, raw, 2)
     if kind in (U8, FLAG):
-        _need(code, raw, n == 1)
+        check_len(code, raw, n == 1)
         return raw[0]
     if kind == U16:
-        _need(code, raw, n == 2)
+        check_len(code, raw, n == 2)
         return uint(raw)
     if kind == U32:
-        _need(code, raw, n == 4)
+        check_len(code, raw, n == 4)
         return uint(raw)
     if kind == S32:
-        _need(code, raw, n == 4)
+        check_len(code, raw, n == 4)
         v = uint(raw)
         return v - 0x100000000 if v & 0x80000000 else v
     if kind == U16S:
-        _need(code, raw, n and not n & 1)
+        check_len(code, raw, n and not n & 1)
         return [uint(raw[i:i + 2]) for i in range(0, n, 2)]
     if kind == TEXT:
         return text(raw)
