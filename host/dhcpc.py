@@ -14,7 +14,7 @@ does the I/O around it:
   unicast replies with ICMP port-unreachable (replies are read on the packet
   socket, which sees them first);
 - a netlink RTMGRP_LINK socket for carrier and interface add/remove;
-- an ARP probe (RFC 5227) of a new address with -a;
+- an ARP probe (RFC 5227) of a new address with -a, served by the main loop;
 - the udhcpc script ABI: PROG deconfig|bound|renew|nak|leasefail, values in
   the environment only (argv list, never a shell string);
 - the control protocol on a Unix socket (dhcpc_control, --control), started
@@ -598,45 +598,72 @@ def link_running(iface):
     return bool(fl & IFF_UP) and st in ("up", "unknown")
 
 
-def arp_probe(iface, mac, addr, msec):
-    """RFC 5227 §2.1.1 probes for `addr` over `msec` ms: True when another
-    host answers for it or probes it too (a conflict)."""
-    try:
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
-    except OSError:
-        return False
-    try:
-        s.bind((iface, ETH_P_ARP))
-        probe = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, mac, b"\0" * 4,
-                            b"\0" * 6, addr)
-        n = 3
-        end = time.monotonic() + msec / 1000.0
-        step = msec / 1000.0 / n
-        nxt = time.monotonic()
-        sent = 0
-        while True:
-            now = time.monotonic()
-            if sent < n and now >= nxt:
-                s.sendto(probe, (iface, ETH_P_ARP, 0, 0, BCAST_MAC))
-                sent += 1
-                nxt = now + step
-            if now >= end:
-                return False
-            r, _, _ = select.select([s], [], [], max(0.0, min(end, nxt if sent < n else end) - now))
-            if not r:
-                continue
-            pkt = s.recv(128)
+class ArpProbe:
+    """RFC 5227 §2.1.1 probes for `addr` without blocking the daemon: the
+    main loop polls `sock` (readable -> readable()) and calls tick(now) at
+    next_deadline(). `conflict` is None while probing, then True (another
+    host answered for the address or probes it too) or False.
+
+    Timing is udhcpc's -a MSEC (default 2000): three probes spread over MSEC,
+    a conflict counted until MSEC has passed - shorter than RFC 5227's
+    PROBE_WAIT + 3 x PROBE_MIN..PROBE_MAX + ANNOUNCE_WAIT (~4-7 s), as udhcpc
+    users expect; -a 7000 comes close to the RFC's total."""
+    PROBES = 3
+
+    def __init__(self, iface, mac, addr, msec, now):
+        self.iface, self.mac, self.addr = iface, mac, addr
+        self.conflict = None
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
+        try:
+            self.sock.bind((iface, ETH_P_ARP))
+            self.sock.setblocking(False)
+        except BaseException:
+            self.sock.close()
+            raise
+        self.probe = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, mac, b"\0" * 4,
+                                 b"\0" * 6, addr)
+        self.end = now + msec
+        self.step = max(1, msec // self.PROBES)
+        self.sent = 0
+        self.next_probe = now
+        self.tick(now)
+
+    def next_deadline(self):
+        if self.conflict is not None:
+            return None
+        return min(self.next_probe, self.end) if self.sent < self.PROBES else self.end
+
+    def tick(self, now):
+        if self.conflict is not None:
+            return
+        if self.sent < self.PROBES and now >= self.next_probe:
+            try:
+                self.sock.sendto(self.probe, (self.iface, ETH_P_ARP, 0, 0, BCAST_MAC))
+            except OSError:
+                pass        # a lost probe is a lost probe; the others still go
+            self.sent += 1
+            self.next_probe = now + self.step
+        if now >= self.end:
+            self.conflict = False
+
+    def readable(self):
+        while self.conflict is None:
+            try:
+                pkt = self.sock.recv(128)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
             if len(pkt) < 28:
                 continue
             op, sha, spa, tpa = struct.unpack_from("!6xH6s4s6x4s", pkt)
-            if sha == mac:
+            if sha == self.mac:
                 continue
-            if spa == addr or (op == 1 and spa == b"\0" * 4 and tpa == addr):
-                return True
-    except OSError:
-        return False
-    finally:
-        s.close()
+            if spa == self.addr or (op == 1 and spa == b"\0" * 4 and tpa == self.addr):
+                self.conflict = True
+
+    def close(self):
+        self.sock.close()
 
 
 # --- the daemon ------------------------------------------------------------
@@ -670,6 +697,7 @@ class Daemon:
         self.signals = []
         self.header = None          # the header of the last DHCP message received
         self.script_pid = None      # a script run not waited for yet (reap_script)
+        self.arp = None             # (ArpProbe, lease, header) while -a probes
         self.exit_code = None
         self.forked = False
         self.got_lease = False
@@ -916,26 +944,15 @@ class Daemon:
             self.control.on_event(e, now)
         elif self.early_events is not None and len(self.early_events) < 64:
             self.early_events.append((now, e))
+        if (isinstance(e, (E.LeaseAcquired, E.LeaseLost, E.NakReceived))
+                or isinstance(e, E.StateChanged) and e.new != S.BOUND):
+            self.stop_arp()     # the lease being probed is gone or replaced
         if isinstance(e, E.LeaseAcquired):
             lease = e.lease
-            if o["a"] is not None and o["a"] > 0 and arp_probe(self.iface, self.client.mac,
-                                                           lease.address, o["a"]):
-                self.log("{} is in use (ARP): declining".format(addr_str(lease.address)),
-                         "warning")
-                self.client.decline(now_ms(), "address in use")
+            if o["a"] is not None and o["a"] > 0:
+                self.start_arp(lease, now)
                 return
-            self.log("lease of {} obtained from {}, lease time {}".format(
-                addr_str(lease.address), addr_str(lease.server_id), lease.lease_time))
-            self.run_script("bound", lease, header=self.header_of_last())
-            self.set_udp(lease.address)
-            self.save_lease(lease, now)
-            self.got_lease = True
-            if o["q"]:
-                if o["R"]:
-                    self.client.release(now_ms())
-                self.exit_code = 0
-            elif not o["f"]:
-                self.daemonize()
+            self.bound(lease, self.header_of_last(), now)
         elif isinstance(e, (E.LeaseRenewed, E.LeaseChanged)):
             self.log("lease of {} renewed, lease time {}".format(
                 addr_str(e.lease.address), e.lease.lease_time))
@@ -965,6 +982,58 @@ class Daemon:
             self.log("offer of {} rejected: {}".format(addr_str(e.yiaddr), e.reason))
         elif isinstance(e, E.Error):
             self.log("{}: {}".format(e.kind, e.reason), "warning")
+
+    def bound(self, lease, header, now):
+        o = self.o
+        self.log("lease of {} obtained from {}, lease time {}".format(
+            addr_str(lease.address), addr_str(lease.server_id), lease.lease_time))
+        self.run_script("bound", lease, header=header)
+        self.set_udp(lease.address)
+        self.save_lease(lease, now)
+        self.got_lease = True
+        if o["q"]:
+            if o["R"]:
+                self.client.release(now_ms())
+            self.exit_code = 0
+        elif not o["f"]:
+            self.daemonize()
+
+    # ARP check (-a): the probe runs inside the main loop (signals, the
+    # control socket and timers are served meanwhile); arp_done() acts on it.
+    def start_arp(self, lease, now):
+        try:
+            probe = ArpProbe(self.iface, self.client.mac, lease.address, self.o["a"], now)
+        except OSError as e:
+            self.log("ARP check: {}; not checked".format(e), "warning")
+            self.bound(lease, self.header_of_last(), now)
+            return
+        self.arp = (probe, lease, self.header_of_last())
+        self.handlers[probe.sock.fileno()] = lambda d, fd, ev: probe.readable()
+        self.poll.register(probe.sock, select.POLLIN)
+        self.arp_done(now)
+
+    def stop_arp(self):
+        if self.arp is not None:
+            probe = self.arp[0]
+            self.poll.unregister(probe.sock)
+            del self.handlers[probe.sock.fileno()]
+            probe.close()
+            self.arp = None
+
+    def arp_done(self, now):
+        """Acts on a finished probe: DECLINE on a conflict, else bound."""
+        if self.arp is None:
+            return
+        probe, lease, header = self.arp
+        probe.tick(now)
+        if probe.conflict is None:
+            return
+        self.stop_arp()
+        if probe.conflict:
+            self.log("{} is in use (ARP): declining".format(addr_str(lease.address)), "warning")
+            self.client.decline(now, "address in use")
+        else:
+            self.bound(lease, header, now)
 
     def daemonize(self):
         if self.forked or self.o["f"]:
@@ -1085,6 +1154,10 @@ class Daemon:
                 dl = self.client.next_deadline()
                 if self.pkt is None and self.reopen_at is not None and self.link_up:
                     dl = self.reopen_at if dl is None else min(dl, self.reopen_at)
+                if self.arp is not None:
+                    adl = self.arp[0].next_deadline()
+                    if adl is not None:
+                        dl = adl if dl is None else min(dl, adl)
                 timeout = None if dl is None else max(0, dl - now)
                 # The control socket starts after QUIET_MS without traffic
                 # (DORA done, or no server): never on the way to a lease.
@@ -1115,11 +1188,13 @@ class Daemon:
                         self.handlers[fd](self, fd, ev)
                 self.do_signals(now)
                 self.reap_script(block=False)
+                self.arp_done(now_ms())
                 if self.pkt is None and self.link_up:
                     self.ensure_packet(now)
                 self.client.tick(now_ms())
         finally:
             self.reap_script(block=True)
+            self.stop_arp()
             if self.control is not None:
                 self.control.close()
             self.close_udp()

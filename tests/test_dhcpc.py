@@ -433,3 +433,22 @@ def test_arp_conflict_declines_then_binds_another(lab):
     assert "in use (ARP): declining" in r.log()
     assert "DHCPDECLINE" in lab.log(srv)
     assert "bound" not in [a for a, e in r.actions() if e.get("ip") == "192.0.2.150"]
+
+
+def test_arp_check_keeps_serving_signals(lab):
+    # A 6 s ARP check runs inside the main loop: SIGTERM during it ends the
+    # daemon at once (a blocking probe would hold it for the whole 6 s), and
+    # the unchecked lease never reaches `bound`.
+    srv = lab.dnsmasq()
+    r = Run(lab, ["-f", "-a6000"]).start()
+    deadline = time.monotonic() + 20
+    while "DHCPACK" not in lab.log(srv):
+        assert time.monotonic() < deadline, (r.log(), lab.log(srv))
+        time.sleep(0.02)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    r.signal(signal.SIGTERM)
+    assert r.proc.wait(timeout=10) == 0, r.log()
+    assert time.monotonic() - t0 < 2.0, r.log()
+    assert "exiting" in r.log()
+    assert "bound" not in r.names(), r.names()
