@@ -452,3 +452,52 @@ def test_arp_check_keeps_serving_signals(lab):
     assert time.monotonic() - t0 < 2.0, r.log()
     assert "exiting" in r.log()
     assert "bound" not in r.names(), r.names()
+
+
+# dhcpc -S in a private mount namespace whose /dev is a tmpfs holding only
+# null, zero, random, urandom (bound from the real /dev) and, as /dev/log,
+# the test's own Unix datagram socket: syslog(3) writes there, and nothing
+# reaches the host's logger.
+SYSLOG_NS = """set -e
+mkdir -p "$D/olddev"
+mount --bind /dev "$D/olddev"
+mount -t tmpfs -o size=64k dhcpc-test-dev /dev
+for f in null zero random urandom; do touch "/dev/$f"; mount --bind "$D/olddev/$f" "/dev/$f"; done
+touch /dev/log
+mount --bind "$D/log.sock" /dev/log
+umount -l "$D/olddev"
+exec "$@"
+"""
+
+
+def test_S_logs_to_syslog(lab):
+    import socket
+    srv = lab.dnsmasq()
+    d = os.path.join(lab.tmp, "syslog")
+    os.mkdir(d)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        sock.bind(os.path.join(d, "log.sock"))
+        sock.settimeout(0.2)
+        r = Run(lab, ["-f", "-S"])
+        r.cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", SYSLOG_NS,
+                 "sh"] + r.cmd
+        r.env = dict(r.env, D=d)
+        r.start()
+        env = r.wait_action("bound")
+        want = "lease of {} obtained".format(env["ip"])
+        got = []
+        deadline = time.monotonic() + 10
+        while not any(want in m for m in got) and time.monotonic() < deadline:
+            try:
+                got.append(sock.recv(4096).decode(errors="replace"))
+            except socket.timeout:
+                pass
+        assert any(want in m for m in got), (got, r.log())
+        line = next(m for m in got if want in m)
+        assert line.startswith("<14>"), line        # LOG_USER | LOG_INFO
+        assert "{}: {}".format(lab.client_if, want) in line, line
+        assert want in r.log()                      # still on stderr too
+        assert env["ip"] in lab.log(srv)
+    finally:
+        sock.close()
