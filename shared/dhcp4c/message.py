@@ -129,9 +129,8 @@ class Message:
     def __repr__(self):
         from dhcp4c.constants import MSG_NAMES
         t = self.msg_type
-        return "<Message {} xid={} yiaddr={} options={}>".format(
-            MSG_NAMES[t] if t < len(MSG_NAMES) else t,
-            "".join(["{:02x}".format(b) for b in self.xid]),
+        return "<Message {} xid={:08x} yiaddr={} options={}>".format(
+            MSG_NAMES[t] if t < len(MSG_NAMES) else t, uint(self.xid),
             ".".join([str(b) for b in self.yiaddr]), self.order)
 
     # -- raw options -------------------------------------------------------
@@ -212,31 +211,36 @@ _LOOK[0] = 16
 _LOOK[255] = 32
 
 
-def _parse_options(data, i, end, options, order, field):
+def _parse_options(data, i, end, options, order, field, join=True):
     """Collect options from data[i:end] into options/order; RFC 3396 joins repeats.
 
     Stops at END; PAD is skipped; a missing END is tolerated; an option whose
     length byte or value runs past `end` is malformed. Returns True when the
     fixed sizes need the full check after the join: an option came in
-    pieces, or a fixed-size one looks wrong.
+    pieces, or a fixed-size one looks wrong. join=False (the quick first
+    pass) lets a repeat overwrite; the caller sees it as len(order) being
+    more than len(options).
     """
     recheck = False
     try:
         while i < end:
             code = data[i]
             f = _LOOK[code]
-            if f > 8:
-                if f > 16:
-                    return recheck
-                i += 1
-                continue
-            n = data[i + 1]  # IndexError at the end of data
+            if f:
+                if f > 8:
+                    if f > 16:
+                        return recheck
+                    i += 1
+                    continue
+                n = data[i + 1]
+                if n != f and (f != 8 or n & 3 or not n):
+                    recheck = True
+            else:
+                n = data[i + 1]  # IndexError at the end of data
             j = i + 2 + n
             if j > end:  # a length byte past `end` (sname, file) lands here too
                 break
-            if f and n != f and (f != 8 or n & 3 or not n):
-                recheck = True
-            if code in options:
+            if join and code in options:
                 options[code] += data[i + 2:j]
                 recheck = True
             else:
@@ -267,7 +271,11 @@ def decode(data):
     m = Message(op, data)
     options = m.options
     order = m.order
-    recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options")
+    recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options", False)
+    if len(order) != len(options):  # rare: a repeat (RFC 3396), so again, joining
+        options.clear()
+        order.clear()
+        recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options")
     # RFC 2131 §4.1 / RFC 3396 §5: overloaded fields follow the options
     # field, 'file' first, then 'sname'.
     overload = options.get(52)
@@ -285,10 +293,9 @@ def decode(data):
         for code in order:
             check_fixed(code, options[code], OPTIONS_AT)
     t = options.get(53)
-    if not t or not t[0]:
-        raise MalformedError("option 53", OPTIONS_AT, "message type missing")
-    if t[0] > 18:
-        raise MalformedError("option 53", OPTIONS_AT, "unknown message type {}".format(t[0]))
+    if not t or not 0 < t[0] < 19:  # RFC 2132 §9.6 and successors: 1-18
+        raise MalformedError("option 53", OPTIONS_AT, "message type {} missing or unknown"
+                             .format(t))
     return m
 
 
