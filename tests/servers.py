@@ -47,7 +47,7 @@ def kea(lab, lease=120, t1=None, t2=None):
     return p
 
 
-def isc_dhcpd(lab, lease=120):
+def isc_dhcpd(lab, lease=120, ping_check=True):
     exe = need_tool("dhcpd")
     d = lab.tmp
     leases = os.path.join(d, "dhcpd.leases")
@@ -55,11 +55,12 @@ def isc_dhcpd(lab, lease=120):
     conf = os.path.join(d, "dhcpd.conf")
     with open(conf, "w") as f:
         f.write("authoritative;\ndefault-lease-time {0};\nmin-lease-time 1;\n"
-                "max-lease-time {0};\nddns-update-style none;\n"
+                "max-lease-time {0};\nddns-update-style none;\n{6}"
                 "subnet 192.0.2.0 netmask 255.255.255.0 {{\n"
                 "  range {1} {2};\n  option routers {3};\n"
                 "  option domain-name-servers {4};\n  option domain-name \"{5}\";\n"
-                "}}\n".format(lease, POOL[0], POOL[1], ROUTER, DNS, DOMAIN))
+                "}}\n".format(lease, POOL[0], POOL[1], ROUTER, DNS, DOMAIN,
+                             "" if ping_check else "ping-check false;\n"))
     p = lab.start([exe, "-f", "-d", "-4", "-cf", conf, "-lf", leases,
                    "-pf", os.path.join(d, "dhcpd.pid"), "--no-pid", lab.server_if],
                   ns="server", name="dhcpd")
@@ -84,3 +85,13 @@ def udhcpd(lab, lease=120):
 
 
 START = {"kea": kea, "dhcpd": isc_dhcpd, "udhcpd": udhcpd}
+ALL = ("dnsmasq", "kea", "dhcpd", "udhcpd")
+
+
+def start(lab, name, lease=120, **kw):
+    """Start server `name` (one of ALL). dnsmasq keeps its own lease default
+    (it refuses leases under 2 min); Kea's T1/T2 and dhcpd's ping_check go
+    through **kw."""
+    if name == "dnsmasq":
+        return lab.dnsmasq()
+    return START[name](lab, lease=lease, **kw)
