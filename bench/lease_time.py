@@ -37,11 +37,21 @@ def clients(lab, script, tmp):
     # console script), with -I -S: no site-packages processing at start-up.
     launch = "import sys; sys.path.insert(0, {!r}); import dhcpc; sys.exit(dhcpc.main())".format(
         os.path.join(REPO, "host"))
-    out = [("dhcpc", [py, "-I", "-S", "-c", launch, "-i",
-                      lab.client_if, "-f", "-s", script, "--leasefile", "",
-                      # its control socket as by default, but in the lab's
-                      # directory: runs end with SIGKILL
-                      "--control", os.path.join(tmp, "dhcpc.sock")])]
+    args = ["-I", "-S", "-c", launch, "-i", lab.client_if, "-f", "-s", script,
+            "--leasefile", "",
+            # its control socket as by default, but in the lab's directory:
+            # runs end with SIGKILL
+            "--control", os.path.join(tmp, "dhcpc.sock")]
+    out = [("dhcpc", [py] + args)]
+    # The distribution's python3 too (what `#!/usr/bin/python3` runs), when it
+    # is another build of the same version: the venv's interpreter here is a
+    # pyenv build (shared libpython, no PGO/LTO) that starts ~3 ms slower
+    # than Debian's.
+    sys_py = "/usr/bin/python3"
+    same = "import sys; sys.exit(sys.version_info[:2] != {!r})".format(tuple(sys.version_info[:2]))
+    if (os.path.exists(sys_py) and os.path.realpath(sys_py) != os.path.realpath(py)
+            and subprocess.run([sys_py, "-c", same]).returncode == 0):
+        out.append(("dhcpc/sys", [sys_py] + args))
     if shutil.which("udhcpc", path="/usr/sbin:/sbin:/usr/bin:/bin"):
         out.append(("udhcpc", ["udhcpc", "-f", "-i", lab.client_if, "-s", script]))
     dhclient = rig.tool("dhclient")
