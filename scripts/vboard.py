@@ -96,6 +96,10 @@ def main():
             state["child"] = None
 
     def drop_client(s):
+        # one select() batch can hold events of a client already dropped in
+        # that batch (replaced by a new connection, or a failed send)
+        if s not in state["clients"]:
+            return
         sel.unregister(s)
         s.close()
         state["clients"].remove(s)
