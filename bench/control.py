@@ -11,8 +11,11 @@
 - heap allocated per frame by the codec under the MicroPython unix port
   (bench/mp/control.py, gc off during each call; target <= 1 KB per frame):
   decoding a request, encoding small responses and events, encoding the
-  largest reply (`state` of a bound lease); and per full `state` request
-  through Controller.feed() (codec and controller together).
+  largest reply (`state` of a bound lease), all as the board encodes them
+  (frames.encode_parts: pieces written one after the other); the same reply
+  as one joined line (encode(), as the host tools do) for comparison; and
+  per full `state` request through Controller.feed_parts() (codec and
+  controller together).
 """
 import json
 import os
@@ -125,7 +128,10 @@ def main():
           "gc off during the call):")
     for k, v in frames.items():
         print("  {:<36} {:5} B".format(k, v))
-    print("  whole `state` via Controller.feed (bound lease, {} B reply): {} B, {:.0f} µs".format(
+    print("  (the same reply as one joined line, encode(): {} B)".format(
+        mp["heap_encode_state_line"]))
+    print("  whole `state` via Controller.feed_parts (bound lease, {} B reply): {} B, {:.0f} µs"
+          .format(
         mp["feed_state_bytes"], mp["heap_feed_state"], mp["feed_state_us"]))
     print("  decode {:.1f} µs, encode {:.1f} µs per small frame".format(
         mp["decode_us"], mp["encode_us"]))

@@ -146,9 +146,12 @@ class Console:
             n += 1
         return bytes(buf[:n]) if n else b""
 
-    def write(self, data):
-        if data:
-            self.tx.write(data)     # one write per batch of whole frames
+    def write(self, pieces):
+        """Frames as the controller's pieces (*_parts()): written one after
+        the other, not joined, so a big reply is never copied whole."""
+        if pieces:
+            for p in pieces:
+                self.tx.write(p)
             try:
                 self.tx.flush()
             except AttributeError:
@@ -233,7 +236,7 @@ class Firmware:
             except Exception as exc:   # e.g. the NIC refused the address: the
                 self.report(exc)       # control channel still hears of the event
             self.ctl.on_event(e, now)
-        self.console.write(self.ctl.pending(0))
+        self.console.write(self.ctl.pending_parts(0))
 
     def on_event(self, e, now):
         if isinstance(e, (LeaseAcquired, LeaseChanged)):
@@ -289,7 +292,7 @@ class Firmware:
             else:
                 data = self.console.read()
                 if data:
-                    self.console.write(self.ctl.feed(0, data, now))
+                    self.console.write(self.ctl.feed_parts(0, data, now))
                     self.drain(now)
         now = self.clock()
         self.client.tick(now)
@@ -322,7 +325,7 @@ class Firmware:
         print("dhcp4c: error", msg)
         try:
             self.ctl.on_event(Error("firmware", msg), self.clock())
-            self.console.write(self.ctl.pending(0))
+            self.console.write(self.ctl.pending_parts(0))
         except Exception:   # the console itself failing must not end the loop
             pass
 

@@ -6,8 +6,10 @@ unix-port wrapper crashes on long command-line arguments). Prints one JSON
 object: heap bytes (gc.mem_alloc difference, no collection in between) per
 decoded request frame, per encoded small response and event frame, per
 encoded `state` reply of a bound lease (the largest frame the
-board sends), and per full Controller.feed() of a `state` request against a
-bound client; µs per decode and per encode. The gc is off during each
+board sends) - encoded as the board does, by encode_parts() (pieces written
+one after the other), and for comparison as one line by encode() - and per
+full Controller.feed_parts() of a `state` request against a bound client;
+µs per decode and per encode. The gc is off during each
 measured call.
 """
 import gc
@@ -18,7 +20,7 @@ from binascii import unhexlify
 
 sys.path.insert(0, sys.argv[2] if len(sys.argv) > 2 else "shared")
 sys.path.insert(0, sys.argv[3] if len(sys.argv) > 3 else "tests/core")
-from dhcp4c.frames import FrameReader, encode  # noqa: E402
+from dhcp4c.frames import FrameReader, encode, encode_parts  # noqa: E402
 from dhcp4c.control import Controller  # noqa: E402
 from fakeserver import Run  # noqa: E402
 
@@ -61,14 +63,15 @@ def main():
 
     out = {
         "heap_decode_request": heap(decode_one),
-        "heap_encode_state_reply": heap(lambda: encode(reply)),
-        "heap_encode_response": heap(lambda: encode(resp)),
-        "heap_encode_event": heap(lambda: encode(ev)),
-        "heap_feed_state": heap(lambda: ctl.feed(0, req, 1000)),
+        "heap_encode_state_reply": heap(lambda: encode_parts(reply)),
+        "heap_encode_state_line": heap(lambda: encode(reply)),
+        "heap_encode_response": heap(lambda: encode_parts(resp)),
+        "heap_encode_event": heap(lambda: encode_parts(ev)),
+        "heap_feed_state": heap(lambda: ctl.feed_parts(0, req, 1000)),
         "feed_state_bytes": len(ctl.feed(0, req, 1000)),
         "decode_us": per_call_us(decode_one, n),
-        "encode_us": per_call_us(lambda: encode(resp), n),
-        "feed_state_us": per_call_us(lambda: ctl.feed(0, req, 1000), n // 4),
+        "encode_us": per_call_us(lambda: encode_parts(resp), n),
+        "feed_state_us": per_call_us(lambda: ctl.feed_parts(0, req, 1000), n // 4),
     }
     print(json.dumps(out))
 

@@ -6,13 +6,16 @@ it gives the Client).
     ctl = Controller(client, firmware="0.1.0", board="rp2-pico-w")
     # bytes arrived on connection `conn` (any hashable id; a board has one, 0):
     out = ctl.feed(conn, data, now)      # response frames to write back to conn
+    pieces = ctl.feed_parts(conn, data, now)   # the same as a list of pieces
     # then run the usual Client drain (commands may have queued datagrams and
     # events), and give every client event to the controller as well:
     ctl.on_event(event, now)             # becomes an event frame for subscribers
     out = ctl.pending(conn)              # queued event frames for conn (b"" if none)
     ctl.close(conn)                      # connection gone: drop its state
 
-Write feed()'s bytes before pending()'s. A connection that does not read
+Write feed()'s bytes before pending()'s. The *_parts() forms give the
+frames as pieces (MARK, JSON, trailer, ...) to write one after the other, so
+a board never holds a second copy of a big reply (dhcp4c.frames.encode_parts). A connection that does not read
 keeps at most `queue` event frames (oldest dropped, counted). Nothing here
 raises on what a peer sends: bad lines are counted drops, bad requests get
 error responses. Commands call the Client's own methods, so the client state
@@ -25,7 +28,7 @@ from dhcp4c.errors import UsageError
 from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
                            LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
                            Error)
-from dhcp4c.frames import FrameReader, NEED_DATA, encode
+from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
 from dhcp4c.lease import addr_str, parse_addr
 from dhcp4c.stats import Stats
 
@@ -169,6 +172,10 @@ class Controller:
     def feed(self, conn, data, now):
         """Bytes that arrived on `conn`; returns the response frames to write
         back (b"" when the bytes held no complete request)."""
+        return b"".join(self.feed_parts(conn, data, now))
+
+    def feed_parts(self, conn, data, now):
+        """feed() as a list of pieces to write in order ([] for nothing)."""
         c = self._conn(conn)
         c.reader.receive_data(data)
         out = []
@@ -178,21 +185,28 @@ class Controller:
                 break
             r = self.handle(f, now, conn)
             if r is not None:
-                out.append(self._frame(r))
-        return out[0] if len(out) == 1 else b"".join(out)   # usually one: no copy
+                self.frames_out += 1
+                out.append(MARK)
+                out.extend(encode_parts(r))
+        return out
 
     def pending(self, conn):
         """Event frames queued for `conn` (b"" if none); the queue is emptied."""
+        return b"".join(self.pending_parts(conn))
+
+    def pending_parts(self, conn):
+        """pending() as a list of pieces to write in order ([] for none)."""
         c = self._conns.get(conn)
         if c is None or not c.queue:
-            return b""
+            return []
         q = c.queue
         c.queue = []
-        return b"".join(q)
-
-    def _frame(self, obj):
-        self.frames_out += 1
-        return encode(obj)
+        out = []
+        for p, t in q:
+            out.append(MARK)
+            out.append(p)
+            out.append(t)
+        return out
 
     # -- events --------------------------------------------------------------
     def on_event(self, e, now):
@@ -217,7 +231,7 @@ class Controller:
         if d is None:
             return
         d["seq"] = self.seq
-        frame = encode(d)
+        frame = encode_parts(d)   # (payload, trailer), shared by the subscribers
         for c in subs:
             if len(c.queue) >= self.queue:
                 c.queue.pop(0)

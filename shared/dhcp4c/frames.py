@@ -11,6 +11,7 @@ h11's streaming contract:
         f = r.next_frame()           a dict (the JSON object) ...
         if f is NEED_DATA: break     ... or NEED_DATA: feed more bytes
     line = encode({"id": 1, "cmd": "state"})   bytes of one frame, "\\n" included
+    p, t = encode_parts(obj)         the same as MARK + p + t, written piecewise
 
 The reader never raises on input: lines without the marker, with a bad CRC
 or bad JSON, and lines longer than `limit` are dropped and counted in
@@ -40,12 +41,20 @@ class _NeedData:
 NEED_DATA = _NeedData()
 
 
+def encode_parts(obj):
+    """(payload, trailer) of the frame for the JSON-able dict `obj`: the
+    frame line is MARK + payload + trailer. Writing the three pieces one
+    after the other never copies a frame whole: on MicroPython a frame then
+    costs its JSON text plus ~130 B of heap (str.encode() shares the text's
+    data there), where formatting one line costs a second copy."""
+    p = json.dumps(obj, separators=(",", ":")).encode()
+    return p, b"#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)
+
+
 def encode(obj):
     """One frame line for the JSON-able dict `obj`, as bytes ending in b"\\n"."""
-    p = json.dumps(obj, separators=(",", ":"))
-    # one formatted copy plus its encoding: on MicroPython each copy of a
-    # `state` reply is ~0.5 KB of heap
-    return ("@@%s#%08x\n" % (p, binascii.crc32(p.encode()) & 0xFFFFFFFF)).encode()
+    p, t = encode_parts(obj)
+    return b"".join((MARK, p, t))
 
 
 NOISE = const(1)

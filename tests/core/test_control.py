@@ -118,6 +118,27 @@ def test_renew_sends_request_and_events_reach_subscribers():
     assert seqs == sorted(seqs)
 
 
+def test_parts_forms_write_the_same_frames():
+    # what the board writes piece by piece is what feed()/pending() join
+    a = Rig()
+    b = Rig()
+    for g in (a, b):
+        g.bind()
+        g.ok("subscribe", conn=1)
+    req = encode({"id": 9, "cmd": "state"}) + encode({"id": 10, "cmd": "renew"})
+    whole = a.ctl.feed(1, req, a.r.now)
+    parts = b.ctl.feed_parts(1, req, b.r.now)
+    assert len(parts) == 6 and parts[0] == b"@@" and parts[3] == b"@@"
+    assert b"".join(parts) == whole
+    assert [f["id"] for f in parse(whole)] == [9, 10]
+    a.pump()
+    b.pump()
+    ev_whole = a.ctl.pending(1)
+    ev_parts = b.ctl.pending_parts(1)
+    assert ev_whole and b"".join(ev_parts) == ev_whole
+    assert b.ctl.pending_parts(1) == [] and b.ctl.feed_parts(1, b"noise\n", 0) == []
+
+
 def test_rebind_release_restart():
     g = Rig()
     g.bind()

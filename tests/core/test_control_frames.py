@@ -1,7 +1,8 @@
 """dhcp4c.frames: golden frames, the streaming contract (partial frames,
 any split), noise the way a REPL prints it, oversize lines, binary garbage,
 bad CRC/JSON. Runs on CPython and MicroPython."""
-from dhcp4c.frames import FrameReader, NEED_DATA, encode, decode_line, NOISE, BAD_CRC, BAD_JSON
+from dhcp4c.frames import (FrameReader, NEED_DATA, MARK, encode, encode_parts, decode_line,
+                           NOISE, BAD_CRC, BAD_JSON)
 
 HELLO = b'@@{"cmd":"hello"}#8a8388a6\n'
 RESP = b'@@{"id":7,"ok":true,"result":{"state":"BOUND"}}#a6bbe8e7\n'
@@ -40,6 +41,17 @@ def test_golden_encode():
     assert encode({"cmd": "hello"}) == HELLO
     assert REQ.startswith(b"@@{") and REQ.endswith(b"\n") and len(REQ) == len(
         b'@@{"id":1,"cmd":"state"}#6c695b1c\n')
+
+
+def test_parts_are_the_frame_in_pieces():
+    p, t = encode_parts({"cmd": "hello"})
+    assert MARK + p + t == HELLO
+    assert p == b'{"cmd":"hello"}' and t == b"#8a8388a6\n"
+    big = {"id": 1, "ok": True, "result": {"s": "x" * 600, "n": [1, 2, 3]}}
+    p, t = encode_parts(big)
+    assert MARK + p + t == encode(big)
+    r, got = read_all(MARK + p + t)
+    assert got == [big]
 
 
 def test_crc_is_crc32_ieee():
