@@ -16,10 +16,11 @@ it gives the Client).
 Write feed()'s bytes before pending()'s. The *_parts() forms give the
 frames as pieces (MARK, JSON, trailer, ...) to write one after the other, so
 a board never holds a second copy of a big reply (frames.encode_parts).
-A connection that does not read keeps at most `queue` event frames (oldest dropped, counted). Nothing here
-raises on what a peer sends: bad lines are counted drops, bad requests get
-error responses. Commands call the Client's own methods, so the client state
-machine decides what is allowed (UsageError becomes a `not_allowed` reply).
+A connection that does not read keeps at most `queue` event frames (oldest
+dropped, counted). Nothing here raises on what a peer sends: bad lines are
+counted drops, bad requests get error responses. Commands call the Client's
+own methods, so the client state machine decides what is allowed
+(UsageError becomes a `not_allowed` reply).
 """
 import binascii
 
