@@ -142,7 +142,10 @@ def main():
                     if not data:
                         drop_client(key.fileobj)
                     elif state["master"] is not None:
-                        os.write(state["master"], data)
+                        try:
+                            os.write(state["master"], data)
+                        except OSError:     # the board is resetting: input lost,
+                            pass            # as on a real one
     finally:
         for c in list(state["clients"]):
             drop_client(c)
