@@ -20,7 +20,7 @@ machine decides what is allowed (UsageError becomes a `not_allowed` reply).
 """
 import binascii
 
-from dhcp4c import states as S
+from dhcp4c import const, states as S
 from dhcp4c.errors import UsageError
 from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
                            LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
@@ -28,12 +28,6 @@ from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChang
 from dhcp4c.frames import FrameReader, NEED_DATA, encode
 from dhcp4c.lease import addr_str, parse_addr
 from dhcp4c.stats import Stats
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
 
 PROTOCOL = const(1)
 _MAX_ERRORS = const(8)
