@@ -21,12 +21,16 @@ does the I/O around it:
   at the first quiet moment so it is never on the way to a lease.
 
 Start-up is kept lean (time to the first DISCOVER counts the interpreter's
-start): only os, sys, socket, struct, select, signal, time and the dhcp4c core
-are imported on that path; subprocess, syslog are imported when first needed.
+start): only posix, sys, _socket, select, _signal, time and the dhcp4c core
+are imported on that path, all but dhcp4c built into the interpreter; os
+(for the lease file's directory, after `bound`) and syslog are imported when
+first needed.
 """
-import os
+# posix, not os: the interpreter has loaded posix (which os wraps) before it
+# runs anything, while os with posixpath, stat and _collections_abc costs
+# ~2 ms of start-up. Likewise no struct (int.from_bytes/to_bytes instead).
+import posix
 import select
-import struct
 import sys
 import time
 
@@ -35,10 +39,23 @@ import time
 import _signal as signal
 import _socket as socket
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if os.path.isdir(os.path.join(HERE, "..", "shared", "dhcp4c")):
+
+def _exists(path):
+    try:
+        posix.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+# This module's directory, absolute (no os.path: see above); HERE + "/.." is
+# its parent, the repository root in a checkout.
+HERE = __file__.rpartition("/")[0]
+if not HERE.startswith("/"):
+    HERE = posix.getcwd() + ("/" + HERE if HERE else "")
+if _exists(HERE + "/../shared/dhcp4c"):
     # Run from a checkout (python3 -I -S host/dhcpc.py starts fastest).
-    sys.path.insert(0, os.path.join(HERE, "..", "shared"))
+    sys.path.insert(0, HERE + "/../shared")
 
 from dhcp4c import events as E  # noqa: E402
 from dhcp4c import states as S  # noqa: E402
@@ -131,6 +148,7 @@ OPTS = {
     249: ("msstaticroutes", "r"), 252: ("wpad", "s"),
 }
 NOT_IN_ENV = (0, 52, 53, 55, 255)
+INT_SIZE = {"u8": 1, "u16": 2, "u32": 4, "s32": 4}
 
 
 def opt_code(name):
@@ -152,10 +170,8 @@ def opt_value(code, val):
     kind = OPTS.get(code, (None, None))[1]
     if kind in ("a",):
         return b"".join(socket.inet_aton(v) for v in val.split())
-    if kind in ("u8", "u16", "u32", "s32"):
-        n = int(val, 0)
-        fmt = {"u8": "!B", "u16": "!H", "u32": "!I", "s32": "!i"}[kind]
-        return struct.pack(fmt, n)
+    if kind in INT_SIZE:
+        return int(val, 0).to_bytes(INT_SIZE[kind], "big", signed=kind == "s32")
     if kind in ("s", "h"):
         return val.encode()
     if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'":
@@ -214,11 +230,10 @@ def env_value(code, raw):
     try:
         if kind == "a":
             return _addrs(raw) if raw and len(raw) % 4 == 0 else None
-        if kind in ("u8", "u16", "u32", "s32"):
-            size = {"u8": 1, "u16": 2, "u32": 4, "s32": 4}[kind]
-            if len(raw) != size:
+        if kind in INT_SIZE:
+            if len(raw) != INT_SIZE[kind]:
                 return None
-            return str(struct.unpack({"u8": "!B", "u16": "!H", "u32": "!I", "s32": "!i"}[kind], raw)[0])
+            return str(int.from_bytes(raw, "big", signed=kind == "s32"))
         if kind == "h":
             t = _text(raw)
             return t if good_hostname(t) else "bad"
@@ -295,9 +310,9 @@ LONG = {
 
 def default_ip():
     """manifest.json's default_ip, from next to this module or the repository root."""
-    for d in (HERE, os.path.dirname(HERE), os.path.join(sys.prefix, "share", "dhcp4c")):
-        p = os.path.join(d, "manifest.json")
-        if os.path.exists(p):
+    for d in (HERE, HERE + "/..", sys.prefix + "/share/dhcp4c"):
+        p = d + "/manifest.json"
+        if _exists(p):
             try:
                 with open(p) as f:
                     return manifest_default_ip(f.read())
@@ -367,7 +382,7 @@ def parse_args(argv):
             try:
                 code = opt_code(name)
                 o["x"].append((code, opt_value(code, val)))
-            except (ValueError, OSError, struct.error) as e:
+            except (ValueError, OSError, OverflowError) as e:
                 raise Usage("-x: bad value {!r}: {}".format(v, e))
         elif flag == "a":
             try:
@@ -491,21 +506,31 @@ _BPF = (
 )
 
 
+def _host_int(data, at, size, signed=False):
+    """The integer in host byte order at data[at:at + size] (netlink, auxdata)."""
+    return int.from_bytes(data[at:at + size], sys.byteorder, signed=signed)
+
+
 def attach_bpf(sock, prog):
+    # struct sock_filter { u16 code; u8 jt, jf; u32 k; } in host byte order.
+    bo = sys.byteorder
+    code = b"".join(c.to_bytes(2, bo) + bytes((jt, jf)) + k.to_bytes(4, bo)
+                    for c, jt, jf, k in prog)
     # struct sock_fprog { u16 len; struct sock_filter *filter; } needs the
     # address of the instructions. On CPython a bytes object's data sits at
     # id(b) + offsetof(PyBytesObject, ob_sval) = sys.getsizeof(b"") - 1, which
     # costs nothing; elsewhere array.buffer_info() (its import pulls in
     # collections.abc, ~4 ms). Never ctypes (heavier still). The kernel copies
     # the program during setsockopt; `code` stays referenced until then.
-    code = b"".join(struct.pack("HBBI", *ins) for ins in prog)
     if sys.implementation.name == "cpython":
         addr = id(code) + sys.getsizeof(b"") - 1
     else:
         import array
         code = array.array("B", code)
         addr = code.buffer_info()[0]
-    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack("HL", len(prog), addr))
+    ptr = 8 if sys.maxsize > 2 ** 32 else 4     # the pointer is aligned to its size
+    fprog = len(prog).to_bytes(2, bo) + bytes(ptr - 2) + addr.to_bytes(ptr, bo)
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
     return code
 
 
@@ -569,14 +594,16 @@ def parse_link_events(data):
     """[(type, index, flags, name)] of RTM_NEWLINK (16) / RTM_DELLINK (17) messages."""
     out, i = [], 0
     while i + 16 <= len(data):
-        ln, typ = struct.unpack_from("=IH", data, i)
+        ln, typ = _host_int(data, i, 4), _host_int(data, i + 4, 2)   # struct nlmsghdr
         if ln < 16 or i + ln > len(data):
             break
         if typ in (16, 17) and ln >= 32:
-            _, _, index, flags = struct.unpack_from("=BxHiI", data, i + 16)
+            # struct ifinfomsg { u8 family, pad; u16 type; s32 index; u32 flags; u32 change; }
+            index = _host_int(data, i + 20, 4, signed=True)
+            flags = _host_int(data, i + 24, 4)
             name, j = None, i + 32
             while j + 4 <= i + ln:
-                alen, atype = struct.unpack_from("=HH", data, j)
+                alen, atype = _host_int(data, j, 2), _host_int(data, j + 2, 2)   # struct rtattr
                 if alen < 4:
                     break
                 if atype == 3:   # IFLA_IFNAME
@@ -620,8 +647,10 @@ class ArpProbe:
         except BaseException:
             self.sock.close()
             raise
-        self.probe = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, mac, b"\0" * 4,
-                                 b"\0" * 6, addr)
+        # ARP request (RFC 826): Ethernet (1), IPv4, 6- and 4-byte addresses;
+        # sender IP 0.0.0.0 and target MAC zero for a probe (RFC 5227 §2.1.1).
+        self.probe = (b"\x00\x01\x08\x00\x06\x04\x00\x01" + bytes(mac) + bytes(4)
+                      + bytes(6) + bytes(addr))
         self.end = now + msec
         self.step = max(1, msec // self.PROBES)
         self.sent = 0
@@ -656,7 +685,7 @@ class ArpProbe:
                 return
             if len(pkt) < 28:
                 continue
-            op, sha, spa, tpa = struct.unpack_from("!6xH6s4s6x4s", pkt)
+            op, sha, spa, tpa = pkt[7] | pkt[6] << 8, pkt[8:14], pkt[14:18], pkt[24:28]
             if sha == self.mac:
                 continue
             if spa == self.addr or (op == 1 and spa == b"\0" * 4 and tpa == self.addr):
@@ -804,7 +833,7 @@ class Daemon:
             check = True
             for level, typ, cdata in anc:
                 if level == SOL_PACKET and typ == PACKET_AUXDATA and len(cdata) >= 4:
-                    if struct.unpack_from("I", cdata)[0] & TP_STATUS_CSUMNOTREADY:
+                    if _host_int(cdata, 0, 4) & TP_STATUS_CSUMNOTREADY:   # tp_status
                         check = False
             try:
                 src, _, _, dport, payload = parse_ip_udp(data, check_udp=check)
@@ -861,19 +890,23 @@ class Daemon:
         wait=False for the first deconfig, which runs while DORA is on the
         wire and is reaped before the next action starts (reap_script)."""
         self.reap_script(block=True)
-        env = dict(os.environ)
-        for k in list(env):    # nothing stale from our own environment
-            if k in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
-                     "serverid", "broadcast", "hostname", "siaddr", "sname", "boot_file"):
-                del env[k]
+        # Our own environment (posix.environ's bytes decoded as os.environ
+        # does), nothing stale from it.
+        enc, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+        env = {}
+        for k, v in posix.environ.items():
+            k = k.decode(enc, errors)
+            if k not in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
+                         "serverid", "broadcast", "hostname", "siaddr", "sname", "boot_file"):
+                env[k] = v.decode(enc, errors)
         env.update(script_env(self.iface, lease, header, message))
         cmd = (["/bin/sh"] if self.script_sh else []) + self.script + [action]
         # posix_spawn, an argv list and values only in the environment: no
         # shell ever parses anything from the network. (subprocess would cost
         # ~15 ms of imports before the first lease.) Our fds are O_CLOEXEC.
         try:
-            pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0)])
+            pid = posix.posix_spawnp(cmd[0], cmd, env, file_actions=[
+                (posix.POSIX_SPAWN_OPEN, 0, "/dev/null", posix.O_RDONLY, 0)])
         except OSError as e:
             self.log("script {} {}: {}".format(self.script[0], action, e), "warning")
             return
@@ -885,7 +918,7 @@ class Daemon:
         """Collect the script still running (if any); block=False only looks."""
         while self.script_pid is not None:
             try:
-                pid, _ = os.waitpid(self.script_pid, 0 if block else os.WNOHANG)
+                pid, _ = posix.waitpid(self.script_pid, 0 if block else posix.WNOHANG)
             except InterruptedError:
                 continue
             except ChildProcessError:
@@ -898,6 +931,7 @@ class Daemon:
     def save_lease(self, lease, now):
         if not self.leasefile:
             return
+        import os   # after the bound script has started: not on the way to the lease
         try:
             d = os.path.dirname(self.leasefile)
             if d:
@@ -926,7 +960,7 @@ class Daemon:
     def drop_lease_file(self):
         if self.leasefile:
             try:
-                os.unlink(self.leasefile)
+                posix.unlink(self.leasefile)
             except OSError:
                 pass
 
@@ -1039,28 +1073,28 @@ class Daemon:
         if self.forked or self.o["f"]:
             return
         self.forked = True
-        child = os.fork()
+        child = posix.fork()
         if child:
             # The pidfile names the child before the parent exits, so whoever
             # waited for the parent finds the daemon's pid at once.
             self.write_pidfile(child)
-            os._exit(0)
-        os.setsid()
-        fd = os.open("/dev/null", os.O_RDWR)
+            posix._exit(0)
+        posix.setsid()
+        fd = posix.open("/dev/null", posix.O_RDWR)
         for i in (0, 1, 2):
-            os.dup2(fd, i)
+            posix.dup2(fd, i)
         if fd > 2:
-            os.close(fd)
+            posix.close(fd)
 
     def write_pidfile(self, pid=None):
         p = self.o["p"]
         if p:
             # Written beside and renamed: a reader never sees it half-written.
-            tmp = "{}.{}.tmp".format(p, os.getpid())
+            tmp = "{}.{}.tmp".format(p, posix.getpid())
             try:
                 with open(tmp, "w") as f:
-                    f.write("{}\n".format(pid or os.getpid()))
-                os.replace(tmp, p)
+                    f.write("{}\n".format(pid or posix.getpid()))
+                posix.replace(tmp, p)
             except OSError as e:
                 self.log("pidfile {}: {}".format(p, e), "warning")
 
@@ -1121,10 +1155,10 @@ class Daemon:
             self.log("{}: no such interface".format(self.iface), "err")
             return 1
         mac = self.pkt.getsockname()[4]
-        self.client = Client(mac, config_from(o), lambda: int.from_bytes(os.urandom(4), "big"))
-        rfd, wfd = os.pipe()
-        os.set_blocking(rfd, False)
-        os.set_blocking(wfd, False)
+        self.client = Client(mac, config_from(o), lambda: int.from_bytes(posix.urandom(4), "big"))
+        rfd, wfd = posix.pipe()
+        posix.set_blocking(rfd, False)
+        posix.set_blocking(wfd, False)
         signal.set_wakeup_fd(wfd)
         for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self.on_signal)
@@ -1181,7 +1215,7 @@ class Daemon:
                         self.read_netlink(now)
                     elif fd == rfd:
                         try:
-                            os.read(rfd, 512)
+                            posix.read(rfd, 512)
                         except BlockingIOError:
                             pass
                     elif fd in self.handlers:
@@ -1203,7 +1237,7 @@ class Daemon:
                 self.nl.close()
             if o["p"] and self.exit_code is not None:
                 try:
-                    os.unlink(o["p"])
+                    posix.unlink(o["p"])
                 except OSError:
                     pass
         return self.exit_code
@@ -1212,11 +1246,11 @@ class Daemon:
 def default_script():
     """The shipped dhcpc.script: next to this module (repository, editable
     install), else under sys.prefix/share/dhcp4c (pip install)."""
-    for d in (HERE, os.path.join(sys.prefix, "share", "dhcp4c")):
-        p = os.path.join(d, "dhcpc.script")
-        if os.path.exists(p):
+    for d in (HERE, sys.prefix + "/share/dhcp4c"):
+        p = d + "/dhcpc.script"
+        if _exists(p):
             return p
-    return os.path.join(HERE, "dhcpc.script")
+    return HERE + "/dhcpc.script"
 
 
 def main(argv=None):

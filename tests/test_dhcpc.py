@@ -50,6 +50,20 @@ def test_halp(flag):
         assert word in r.stdout
 
 
+def test_start_up_imports_stay_lean():
+    """Everything up to the first DISCOVER (import, flags, Daemon) loads none
+    of the modules that cost start-up time: os, struct, the socket and signal
+    wrappers (enum), json, subprocess."""
+    code = ("import sys; sys.path.insert(0, {!r}); import dhcpc; "
+            "dhcpc.Daemon(dhcpc.parse_args(['-i', 'lo', '-x', 'lease:60'])); "
+            "print(' '.join(sys.modules))").format(os.path.join(rig.REPO, "host"))
+    r = subprocess.run(rig.interpreter("python") + ["-I", "-S", "-c", code],
+                       capture_output=True, text=True, timeout=20)
+    loaded = set(r.stdout.split())
+    assert "dhcpc" in loaded, r.stderr
+    assert not loaded & {"os", "struct", "socket", "signal", "enum", "json", "subprocess"}
+
+
 def test_parse_udhcpc_flags():
     o = dhcpc.parse_args(["-fbnqRBCSo", "-h", "box", "-i", "eth9", "-r", "192.0.2.7",
                           "-t5", "-T", "2", "-A", "7", "-a", "-O", "ntpsrv", "-O", "100",

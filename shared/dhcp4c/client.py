@@ -41,7 +41,7 @@ Choices where RFC 2131 leaves room (each marked where it is made):
   acceptable offer for another address arrives first, the client waits up to
   Config.offer_wait ms for a better one, then takes the first.
 """
-from dhcp4c import build, states as S, timers
+from dhcp4c import build, const, states as S, timers
 from dhcp4c.errors import UsageError
 from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
                            LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
@@ -50,12 +50,6 @@ from dhcp4c.lease import Lease
 from dhcp4c.message import decode, encode, encode_into
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
 from dhcp4c.stats import Stats, DROP_NAMES
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
 
 # Message types again as private consts (values of dhcp4c.constants): MicroPython
 # folds only module-local `_NAME = const()` at compile time, so these cost no

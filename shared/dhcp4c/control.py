@@ -24,7 +24,7 @@ own methods, so the client state machine decides what is allowed
 """
 import binascii
 
-from dhcp4c import states as S
+from dhcp4c import const, states as S
 from dhcp4c.errors import UsageError
 from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
                            LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
@@ -32,12 +32,6 @@ from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChang
 from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
 from dhcp4c.lease import addr_str, parse_addr
 from dhcp4c.stats import Stats
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
 
 PROTOCOL = const(1)
 _MAX_ERRORS = const(8)

@@ -21,11 +21,7 @@ the partial line plus the complete frame lines not yet taken by next_frame().
 import binascii
 import json
 
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
+from dhcp4c import const
 
 MARK = b"@@"
 _NL = const(10)

@@ -4,13 +4,8 @@ Options are stored raw ({code: bytes}, see message.py) and turned into Python
 values only when asked for, through the KINDS table below (after n-dhcp4).
 Every reader checks lengths itself and raises MalformedError on a bad shape.
 """
+from dhcp4c import const
 from dhcp4c.errors import MalformedError
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
 
 # Value shapes.
 ADDR = const(1)       # one IPv4 address (4 bytes)

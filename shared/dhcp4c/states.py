@@ -41,11 +41,7 @@ dhcp4c.diagram.to_dot() draws it (docs/state-machine.md is generated from it).
 Each edge carries a reason ("why"); a state-change event reports exactly that
 (from, to, why) triple, so the events can be checked against this table.
 """
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
+from dhcp4c import const
 
 STOPPED = const(0)
 INIT = const(1)

@@ -9,11 +9,7 @@
 
 as_dict() gives the whole set with names (allocates; for the control channel).
 """
-try:
-    from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
+from dhcp4c import const
 
 DROP_MALFORMED = const(0)
 DROP_NOT_REPLY = const(1)
