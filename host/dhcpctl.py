@@ -177,7 +177,12 @@ class Session:
         req = {"id": rid, "cmd": cmd}
         if args:
             req["args"] = args
-        self.link.write(encode(req))
+        try:
+            line = encode(req)
+        except UnicodeEncodeError as e:     # e.g. an argument that was not UTF-8
+            raise CtlError("{}: cannot send {!r}: not valid UTF-8".format(
+                cmd, e.object[e.start:e.end]), EXIT_USAGE)
+        self.link.write(line)
         end = time.monotonic() + self.timeout
         while True:
             for f in self._frames():

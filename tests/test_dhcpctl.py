@@ -244,3 +244,12 @@ def test_watch_in_tmux(tcp, capsys):
         time.sleep(0.3)
     finally:
         tm("kill-server")       # our own tmux server (-L), nobody else's
+
+
+def test_argument_not_utf8_is_a_usage_error():
+    """An argument with bytes that are not UTF-8 (surrogate-escaped by
+    Python) cannot go into a frame: a clear error, exit status 2."""
+    sess = dhcpctl.Session(None, 1.0)
+    with pytest.raises(dhcpctl.CtlError) as e:
+        sess.request("config", {"set": {"hostname": "bad\udcff"}})
+    assert e.value.status == dhcpctl.EXIT_USAGE and "not valid UTF-8" in str(e.value)

@@ -37,13 +37,29 @@ class _NeedData:
 NEED_DATA = _NeedData()
 
 
+def _dumps(obj):
+    return json.dumps(obj, separators=(",", ":"))
+
+
+try:
+    json.dumps("", ensure_ascii=False)
+except TypeError:   # MicroPython: it writes UTF-8 as it is anyway
+    pass
+else:
+    # CPython: UTF-8 as it is too, not \uXXXX escapes - MicroPython's json
+    # decodes an escaped surrogate pair (any character past U+FFFF) as two
+    # broken characters.
+    def _dumps(obj):  # noqa: F811
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_parts(obj):
     """(payload, trailer) of the frame for the JSON-able dict `obj`: the
     frame line is MARK + payload + trailer. Writing the three pieces one
     after the other never copies a frame whole: on MicroPython a frame then
     costs its JSON text plus ~130 B of heap (str.encode() shares the text's
     data there), where formatting one line costs a second copy."""
-    p = json.dumps(obj, separators=(",", ":")).encode()
+    p = _dumps(obj).encode()
     return p, b"#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)
 
 

@@ -54,6 +54,16 @@ def test_parts_are_the_frame_in_pieces():
     assert got == [big]
 
 
+def test_utf8_as_it_is_not_escaped():
+    # MicroPython's json reads an escaped surrogate pair as two broken
+    # characters, so no side writes one: non-ASCII goes as raw UTF-8
+    obj = {"h": "caf\u00e9 \U0001F600"}
+    line = encode(obj)
+    assert b"caf\xc3\xa9 \xf0\x9f\x98\x80" in line and b"\\u" not in line
+    r, got = read_all(line)
+    assert got == [obj] and len(got[0]["h"]) == 6
+
+
 def test_crc_is_crc32_ieee():
     # the standard check value of CRC-32: crc32(b"123456789") == 0xcbf43926
     assert decode_line(b'@@{"a":1}#' + b"00000000") == (BAD_CRC, None)
