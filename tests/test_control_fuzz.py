@@ -201,5 +201,4 @@ def test_same_frames_and_counts_under_micropython(cases):
     lines = r.stdout.decode("utf-8", "surrogatepass").split("\n")[:-1]
     assert len(lines) == len(cases), r.stdout + r.stderr
     for case, line in zip(cases, lines):
-        # strict=False: MicroPython writes control characters in strings raw
-        assert json.loads(line, strict=False) == _replay_here(case), case
+        assert json.loads(line) == _replay_here(case), case
