@@ -131,8 +131,7 @@ def main():
     print("  (the same reply as one joined line, encode(): {} B)".format(
         mp["heap_encode_state_line"]))
     print("  whole `state` via Controller.feed_parts (bound lease, {} B reply): {} B, {:.0f} µs"
-          .format(
-        mp["feed_state_bytes"], mp["heap_feed_state"], mp["feed_state_us"]))
+          .format(mp["feed_state_bytes"], mp["heap_feed_state"], mp["feed_state_us"]))
     print("  decode {:.1f} µs, encode {:.1f} µs per small frame".format(
         mp["decode_us"], mp["encode_us"]))
     worst = max(frames, key=frames.get)

@@ -204,7 +204,7 @@ def main():
         # the same from its --leasefile, written here once by a run with -q
         # (a timed run is killed at `bound`, before it saves). udhcpc keeps
         # no lease: it always goes through DISCOVER/OFFER/REQUEST/ACK.
-        seed = [a if a != script else "/bin/true" for a in cl[0][1]] + ["-q"]   # no FIFO
+        seed = [a if a != script else "/bin/true" for a in dict(cl)["dhcpc"]] + ["-q"]  # no FIFO
         lab.client_flush()
         subprocess.run(["ip", "netns", "exec", lab.client_ns] + seed,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

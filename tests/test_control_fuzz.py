@@ -175,15 +175,6 @@ def line_streams(draw):
     return {"limit": draw(st.sampled_from([64, 256, 1024])), "chunks": chunks}
 
 
-def _replay_here(case):
-    r = FrameReader(case["limit"])
-    got = []
-    for chunk in case["chunks"]:
-        r.receive_data(chunk)
-        got += _drain(r)
-    return {"frames": got, "counters": r.counters(), "buf": len(r._buf)}
-
-
 @_fuzz(10)
 @given(st.lists(line_streams(), min_size=60, max_size=60))
 def test_same_frames_and_counts_under_micropython(cases):
@@ -191,6 +182,7 @@ def test_same_frames_and_counts_under_micropython(cases):
     import subprocess
 
     import rig
+    from mp.frames_replay import replay
     wire = [{"limit": c["limit"], "chunks": [x.hex() for x in c["chunks"]]} for c in cases]
     r = subprocess.run(rig.interpreter("micropython") + [
         os.path.join(rig.REPO, "tests", "mp", "frames_replay.py"), rig.SHARED],
@@ -200,5 +192,5 @@ def test_same_frames_and_counts_under_micropython(cases):
     # split at "\n" only: splitlines() also cuts at U+0085, U+2028 inside strings
     lines = r.stdout.decode("utf-8", "surrogatepass").split("\n")[:-1]
     assert len(lines) == len(cases), r.stdout + r.stderr
-    for case, line in zip(cases, lines):
-        assert json.loads(line) == _replay_here(case), case
+    for case, line in zip(wire, lines):
+        assert json.loads(line) == replay(case), case

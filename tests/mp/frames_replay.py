@@ -2,7 +2,8 @@
 `micropython tests/mp/frames_replay.py SHARED_DIR < cases.json`.
 
 Each case is {"limit": n, "chunks": [hex, ...]}: the chunks are fed in turn
-to one FrameReader, its frames taken after each chunk. Prints one JSON line
+to one FrameReader, its frames taken after each chunk (replay(), which the
+CPython side imports and runs on the same cases). Prints one JSON line
 per case: {"frames": [...], "counters": {...}, "buf": len of the partial line}.
 A case that raises prints {"raised": "<type>: <message>"}, so the host sees
 it instead of a dead process.
@@ -11,7 +12,8 @@ import json
 import sys
 from binascii import unhexlify
 
-sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "shared")
+if __name__ == "__main__":
+    sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "shared")
 from dhcp4c.frames import FrameReader, NEED_DATA  # noqa: E402
 
 
@@ -28,9 +30,14 @@ def replay(case):
     return {"frames": got, "counters": r.counters(), "buf": len(r._buf)}
 
 
-for case in json.loads(sys.stdin.read()):
-    try:
-        out = replay(case)
-    except Exception as e:
-        out = {"raised": "{}: {}".format(type(e).__name__, e)}
-    print(json.dumps(out))
+def main():
+    for case in json.loads(sys.stdin.read()):
+        try:
+            out = replay(case)
+        except Exception as e:
+            out = {"raised": "{}: {}".format(type(e).__name__, e)}
+        print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
