@@ -225,6 +225,16 @@ class Lab:
         with open(proc.log_path, "r", errors="replace") as f:
             return f.read()
 
+    def wait_log(self, proc, text, timeout=5.0):
+        """proc's log once it contains `text`, in any case (servers log a moment
+        after they answer); the log as it is after `timeout` otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.log(proc)
+            if text.lower() in log.lower() or time.monotonic() > deadline:
+                return log
+            time.sleep(0.02)
+
     def wait_udp_port(self, port, ns="server", proc=None, timeout=5.0):
         """Wait until something in namespace `ns` has a UDP socket bound to
         `port`; raise (with proc's log) if proc dies or time runs out."""

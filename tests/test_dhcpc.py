@@ -215,8 +215,7 @@ def test_f_signals_usr1_renew_usr2_release(lab):
     r.signal(signal.SIGUSR2)
     r.wait_action("deconfig", count=2)
     assert r.proc.poll() is None             # -f: still running, released
-    time.sleep(0.2)
-    assert "DHCPRELEASE" in lab.log(srv)
+    assert "DHCPRELEASE" in lab.wait_log(srv, "DHCPRELEASE")
     r.signal(signal.SIGUSR1)                 # no lease: start over
     r.wait_action("bound", count=2)
     r.signal(signal.SIGTERM)
@@ -361,18 +360,26 @@ def test_matrix_bound_renew_release(lab, server):
     r.signal(signal.SIGTERM)
     assert r.proc.wait(5) == 0
     assert r.names()[-1] == "deconfig"
-    time.sleep(0.5)
-    log = lab.log(srv)
-    if server != "udhcpd":    # busybox udhcpd logs nothing for a RELEASE
-        assert "RELEASE" in log.upper(), log[-2000:]
+    if server == "udhcpd":    # busybox udhcpd logs nothing for a RELEASE
+        return
+    log = lab.wait_log(srv, "release")
+    assert "RELEASE" in log.upper(), log[-2000:]
+    # The lease database is written around the time of that log line.
+    deadline = time.monotonic() + 5
+    while not _released(server, leases, env["ip"], log) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _released(server, leases, env["ip"], log), open(leases).read()[-2000:]
+
+
+def _released(server, leases, ip, log):
+    """The server's lease database shows ip released."""
+    text = open(leases).read()
     if server == "dhcpd":
-        text = open(leases).read()
-        assert "binding state free" in text.split("lease " + env["ip"])[-1], text
-    elif server == "dnsmasq":
-        assert env["ip"] not in open(leases).read()
-    elif server == "kea":
-        last = [ln for ln in open(leases).read().splitlines() if ln.startswith(env["ip"] + ",")][-1]
-        assert ",0," in last or last.split(",")[4] == "0" or "released" in log.lower(), last
+        return "binding state free" in text.split("lease " + ip)[-1]
+    if server == "dnsmasq":
+        return ip not in text
+    last = [ln for ln in text.splitlines() if ln.startswith(ip + ",")][-1]    # kea
+    return ",0," in last or last.split(",")[4] == "0" or "released" in log.lower()
 
 
 # dnsmasq refuses leases under 2 min (so T2/expiry would take minutes): the
