@@ -219,7 +219,7 @@ def _routes(raw):
 
 
 def _domains(raw):
-    from dhcp4c.options import decode_domains
+    from dhcp4c.values import decode_domains
     names = decode_domains(raw)
     return " ".join(n if good_hostname(n) else "bad" for n in names)
 

@@ -2,7 +2,8 @@
 from hypothesis import strategies as st
 
 from dhcp4c.message import Message
-from dhcp4c.options import ADDR, ADDRS, FIXED, FLAG, KINDS, S32, U8, U16, U32
+from dhcp4c.options import FIXED
+from dhcp4c.values import ADDR, ADDRS, FLAG, KINDS, S32, U8, U16, U32
 
 b4 = st.binary(min_size=4, max_size=4)
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dhcp4c.errors import MalformedError
 from dhcp4c.ipudp import build_ip_udp, parse_ip_udp
 from dhcp4c.message import decode, encode
-from dhcp4c.options import KINDS, decode_domains, decode_routes, value
+from dhcp4c.values import KINDS, decode_domains, decode_routes, value
 from strategies import messages
 from core.vectors import REPLIES
 

@@ -267,14 +267,14 @@ def test_demo_says_it_needs_root():
 
 
 # Issue 6 asks for a lease cycle under -X heapsize=64k. On this 64-bit unix
-# port importing dhcp4c + the firmware (.mpy) alone takes ~89 KB of heap: the
+# port importing dhcp4c + the firmware (.mpy) alone takes ~85 KB of heap: the
 # bytecode is copied onto the heap, its tables hold 8-byte pointers, and the
 # qstr pools take ~12 KB (docs/firmware.md, "Heap"), so 64k cannot work here;
-# 128k is the smallest 16k step that does (112k fails while importing). This
-# guards that: a full cycle under 128k.
+# 112k is the smallest 16k step that does (96k fails while importing). This
+# guards that: a full cycle under 112k.
 def test_lease_cycle_under_a_small_heap(lab):
     srv = lab.dnsmasq()
-    b = VBoard(lab, heapsize="128k")
+    b = VBoard(lab, heapsize="112k")
     b.flash()
     ip = b.wait_state("BOUND")["lease"]["address"]
     assert addrs(lab) == [ip + "/24"]

@@ -5,7 +5,9 @@ this file imports nothing, so a board pays only for what it uses:
 
     dhcp4c.message    decode(), encode(), Message
     dhcp4c.build      constructors for every client message (RFC 2131 table 5)
-    dhcp4c.options    option shapes, typed readers and value builders
+    dhcp4c.options    length checks, the readers and builders the client uses
+    dhcp4c.values     every option typed (KINDS), routes, search lists, FQDN
+                      (host tools and tests; boards go without it)
     dhcp4c.ipudp      IPv4/UDP headers for raw-socket clients
     dhcp4c.errors     MalformedError (peer sent garbage), UsageError (caller misuse)
     dhcp4c.constants  message type names, the infinite lease

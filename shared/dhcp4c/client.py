@@ -127,7 +127,7 @@ class Config:
                   default it to manifest.json's default_ip)
     client_id     "hw" (default: RFC 2132 form, 1 + MAC), None (no option 61),
                   or the raw value as bytes/str (the seed's -c; for RFC 4361
-                  pass dhcp4c.options.client_id_rfc4361(iaid, duid))
+                  pass dhcp4c.values.client_id_rfc4361(iaid, duid))
     hostname      option 12 (the seed's -H/-h); fqdn: option 81 (RFC 4702)
     vendor_class  option 60
     prl           option 55, a sequence of codes (None or () for none)

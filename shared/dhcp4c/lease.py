@@ -8,7 +8,7 @@ Addresses are 4-byte bytes. Seconds (lease_time, t1, t2) are as repaired by
 timers.lease_times(); *_at fields are the caller's monotonic ms, None for an
 infinite lease (or an unknown expiry after from_text without wall time).
 `options` is the ACK's raw {code: bytes} for anything not decoded here
-(routes, NTP, MTU...: use dhcp4c.options to read them).
+(routes, NTP, MTU...: use dhcp4c.values to read them).
 """
 from dhcp4c.constants import INFINITE
 from dhcp4c.errors import MalformedError

@@ -14,8 +14,7 @@ Every length is checked here before it is used (MicroPython's struct is lax
 about short and long buffers), so no struct at all.
 """
 from dhcp4c.errors import MalformedError, UsageError
-from dhcp4c.options import FIXED, check_fixed, check_len, split4, text, uint, value, \
-    decode_domains, decode_routes
+from dhcp4c.options import FIXED, check_fixed, check_len, split4, text, uint
 
 COOKIE = b"\x63\x82\x53\x63"   # RFC 2131 §3
 OPTIONS_AT = 240
@@ -153,9 +152,14 @@ class Message:
             self.order.remove(code)
 
     # -- typed access: None when absent, MalformedError when misshapen ------
+    # value(), routes() and search() read through dhcp4c.values, imported
+    # when first asked for: a board's client never asks, and goes without it.
     def value(self, code):
         raw = self.options.get(code)
-        return None if raw is None else value(code, raw)
+        if raw is None:
+            return None
+        from dhcp4c.values import value
+        return value(code, raw)
 
     def _sized(self, code, size):
         raw = self.options.get(code)
@@ -192,11 +196,17 @@ class Message:
         raw = self.options.get(121)
         if raw is None:
             raw = self.options.get(249)
-        return None if raw is None else decode_routes(raw)
+        if raw is None:
+            return None
+        from dhcp4c.values import decode_routes
+        return decode_routes(raw)
 
     def search(self):
         raw = self.options.get(119)
-        return None if raw is None else decode_domains(raw)
+        if raw is None:
+            return None
+        from dhcp4c.values import decode_domains
+        return decode_domains(raw)
 
     def hw_addr(self):
         return bytes(self._hdr[28:28 + min(self._hdr[2], 16)])
