@@ -224,9 +224,19 @@ def test_nak_reaches_errors_and_events(lab):
                  and d.q("state")["lease"]["address"] != addr, "a new lease after the NAK",
                  log=d.run.log)
     finally:
-        time.sleep(0.3)
+        # Read until both events are in (the reader prints them a moment
+        # after the daemon sends them), then end the reader.
+        seen = b""
+        deadline = time.monotonic() + 10
+        while not (b'"nak"' in seen and b'"lease_lost"' in seen) and time.monotonic() < deadline:
+            if select.select([ev.stdout], [], [], 0.1)[0]:
+                chunk = os.read(ev.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                seen += chunk
         ev.terminate()
         out, _ = ev.communicate(5)
+        out = seen.decode() + out
     events = [json.loads(ln) for ln in out.splitlines()]
     kinds = [e["event"] for e in events]
     assert "nak" in kinds and "lease_lost" in kinds, events
