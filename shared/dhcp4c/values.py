@@ -1,4 +1,4 @@
-"""Typed option values: what shape each option has, and how to read it.
+"""Typed option values: the shape of each option; readers and writers of the structured ones.
 
 Options are stored raw ({code: bytes}, see message.py) and turned into Python
 values only when asked for, through the KINDS table below (after n-dhcp4),
