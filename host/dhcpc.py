@@ -205,17 +205,9 @@ def _addrs(raw):
 
 
 def _routes(raw):
-    out, i = [], 0
-    while i < len(raw):
-        w = raw[i]
-        n = (w + 7) // 8
-        if w > 32 or i + 1 + n + 4 > len(raw):
-            return None
-        dst = bytes(raw[i + 1:i + 1 + n]) + b"\0" * (4 - n)
-        gw = raw[i + 1 + n:i + 5 + n]
-        out.append("{}/{} {}".format(addr_str(dst), w, addr_str(gw)))
-        i += 5 + n
-    return " ".join(out)
+    from dhcp4c.values import decode_routes    # MalformedError: left out
+    return " ".join("{}/{} {}".format(addr_str(dst), width, addr_str(gw))
+                    for dst, width, gw in decode_routes(raw))
 
 
 def _domains(raw):
