@@ -6,9 +6,10 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dhcp4c.frames import FrameReader, NEED_DATA, encode
+from dhcp4c.frames import FrameReader, encode
 
 from core.test_control import Rig, parse
+from core.test_control_frames import frames as _drain
 
 REQUESTS = [encode(r) for r in (
     {"id": 1, "cmd": "hello"}, {"id": 2, "cmd": "state"}, {"id": 3, "cmd": "stats"},
@@ -20,15 +21,6 @@ REQUESTS = [encode(r) for r in (
 def _fuzz(n):
     return settings(max_examples=n, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
-
-
-def _drain(r):
-    out = []
-    while True:
-        f = r.next_frame()
-        if f is NEED_DATA:
-            return out
-        out.append(f)
 
 
 def _accounted(r, data, got):
