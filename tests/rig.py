@@ -228,12 +228,8 @@ class Lab:
     def wait_log(self, proc, text, timeout=5.0):
         """proc's log once it contains `text`, in any case (servers log a moment
         after they answer); the log as it is after `timeout` otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.log(proc)
-            if text.lower() in log.lower() or time.monotonic() > deadline:
-                return log
-            time.sleep(0.02)
+        wait_until(lambda: text.lower() in self.log(proc).lower(), timeout)
+        return self.log(proc)
 
     def wait_udp_port(self, port, ns="server", proc=None, timeout=5.0):
         """Wait until something in namespace `ns` has a UDP socket bound to
@@ -363,6 +359,17 @@ def _close_all():
 
 
 # --- raw DHCP payloads from the client namespace ----------------------------
+
+def wait_until(pred, timeout=5.0):
+    """pred()'s value once it is true, or its last (false) value after
+    `timeout` seconds, for the caller's assert."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(0.02)
+
 
 def exchange(lab, payloads, timeout=2.0, interp="python"):
     """Send raw DHCP payloads (bytes or hex strings) from the client namespace

@@ -365,10 +365,8 @@ def test_matrix_bound_renew_release(lab, server):
     log = lab.wait_log(srv, "release")
     assert "RELEASE" in log.upper(), log[-2000:]
     # The lease database is written around the time of that log line.
-    deadline = time.monotonic() + 5
-    while not _released(server, leases, env["ip"], log) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _released(server, leases, env["ip"], log), open(leases).read()[-2000:]
+    assert rig.wait_until(lambda: _released(server, leases, env["ip"], log)), \
+        open(leases).read()[-2000:]
 
 
 def _released(server, leases, ip, log):

@@ -95,10 +95,8 @@ def test_every_command_over_a_serial_link(port, capsys):
     assert jctl(capsys, "--port", port, "errors") == {"errors": [], "total": 0}
     assert jctl(capsys, "--port", port, "rebind")["state"] == "REBINDING"
     assert jctl(capsys, "--port", port, "restart")["state"] in ("INIT", "SELECTING")
-    deadline = time.monotonic() + 10         # a new DORA
-    while jctl(capsys, "--port", port, "state")["state"] != "BOUND":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert rig.wait_until(lambda: jctl(capsys, "--port", port, "state")["state"] == "BOUND",
+                          10)                        # a new DORA
     assert jctl(capsys, "--port", port, "release")["state"] == "STOPPED"
     rc, out, err = ctl(capsys, "--port", port, "renew")
     assert rc == dhcpctl.EXIT_ERROR and "not_allowed" in err and "STOPPED" in err

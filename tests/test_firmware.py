@@ -134,10 +134,7 @@ def test_flash_bound_renew_release(lab):
 
     b.ctl("release")
     b.wait_state("STOPPED")
-    deadline = time.monotonic() + 5
-    while "DHCPRELEASE" not in lab.log(srv) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "DHCPRELEASE(srv0) " + ip in lab.log(srv)
+    assert "DHCPRELEASE(srv0) " + ip in lab.wait_log(srv, "DHCPRELEASE")
     assert addrs(lab) == []                                   # address removed
     assert b.lease_file() == ""
 
