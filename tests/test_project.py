@@ -2,6 +2,8 @@
 import glob
 import json
 import os
+import subprocess
+import sys
 
 import rig
 
@@ -90,3 +92,28 @@ def test_client_private_consts_agree_with_their_modules():
             assert getattr(C, name) == K.MSG_NAMES.index(name[1:]), name
             seen += 1
     assert seen >= 45, seen
+
+
+def test_installed_commands_and_the_lean_dhcpc_launcher(tmp_path):
+    """`pip install .` (not editable) into a fresh venv gives `dhcpc` and
+    `dhcpctl`; the `dhcpc` launcher reaches dhcpc.main() without `re` or
+    `enum`, which the entry-point wrapper pip generates would import first."""
+    venv = str(tmp_path / "v")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
+    py = os.path.join(venv, "bin", "python")
+    r = subprocess.run([sys.executable, "-m", "pip", "--python", py, "install", "-q",
+                        "--disable-pip-version-check", rig.REPO], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    dhcpc = os.path.join(venv, "bin", "dhcpc")
+    with open(dhcpc) as f:
+        assert f.readline().strip() == "#!" + py
+    env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+    r = subprocess.run([dhcpc, "--halp"], capture_output=True, text=True, env=env, timeout=30)
+    assert r.returncode == 0 and "SYNOPSIS" in r.stdout, r.stderr
+    loaded = {line.split("|")[-1].strip() for line in r.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "dhcpc" in loaded and "dhcp4c.client" in loaded, r.stderr
+    assert not loaded & {"re", "enum"}, sorted(loaded & {"re", "enum"})
+    r = subprocess.run([os.path.join(venv, "bin", "dhcpctl"), "fsm", "--dot"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "BOUND" in r.stdout, r.stderr
