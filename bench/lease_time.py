@@ -10,6 +10,9 @@ its script reports `bound` through a FIFO; the clients take turns, one run
 each per round. Peak RSS is the client's VmHWM just before it is stopped
 (each client stays running after `bound`). Prints median / min / max / p90
 in ms, peak RSS, the ratio of medians to udhcpc's, and issue 4's targets.
+dhcpc runs three ways: imported with `-I -S` by the venv's interpreter
+("dhcpc") and by the distribution's ("dhcpc/sys"), and as the `dhcpc`
+command that `pip install .` puts in a fresh venv ("dhcpc/pip").
 The row "(python)" is no client: the interpreter starting and calling the
 script straight away, the floor under any client written in Python.
 """
@@ -35,6 +38,21 @@ exit 0
 """
 
 
+def install(tmp, python):
+    """`pip install .` into a fresh venv of `python`; its bin/dhcpc, or None."""
+    venv = os.path.join(tmp, "venv")
+    r = subprocess.run([python, "-m", "venv", "--without-pip", venv],
+                       capture_output=True, text=True)
+    if r.returncode == 0:
+        r = subprocess.run([sys.executable, "-m", "pip", "--python", os.path.join(venv, "bin", "python"),
+                            "install", "-q", "--disable-pip-version-check", REPO],
+                           capture_output=True, text=True)
+    if r.returncode:
+        print("bench/lease_time.py: pip install . failed, no dhcpc/pip row:", r.stderr.strip())
+        return None
+    return os.path.join(venv, "bin", "dhcpc")
+
+
 def clients(lab, script, tmp):
     py = rig.interpreter("python")[0]
     # dhcpc imported as a module (its byte code cached, as for the installed
@@ -56,10 +74,15 @@ def clients(lab, script, tmp):
     if (os.path.exists(sys_py) and os.path.realpath(sys_py) != os.path.realpath(py)
             and subprocess.run([sys_py, "-c", same]).returncode == 0):
         out.append(("dhcpc/sys", [sys_py] + args))
+    fastest = sys_py if len(out) > 1 else py
+    # The `dhcpc` command as `pip install .` leaves it (host/bin/dhcpc,
+    # site-packages processing and all), in a venv of the same interpreter.
+    installed = install(tmp, fastest)
+    if installed:
+        out.append(("dhcpc/pip", [installed] + args[4:]))
     # Not a client: the fastest a Python program can call its script - the
     # interpreter starting (-I -S) and spawning the script at once, no DHCP.
     # What dhcpc takes beyond this row is its imports and the exchange.
-    fastest = sys_py if len(out) > 1 else py
     floor = ("import posix; posix.waitpid(posix.posix_spawn({0!r}, [{0!r}, 'bound'], {{}}), 0)"
              .format(script))
     out.append(("(python)", [fastest, "-I", "-S", "-c", floor]))
