@@ -221,7 +221,7 @@ _LOOK[0] = 16
 _LOOK[255] = 32
 
 
-def _parse_options(data, i, end, options, order, field, join=True):
+def _parse_options(data, i, end, options, order, field, join=True, _look=_LOOK):
     """Collect options from data[i:end] into options/order; RFC 3396 joins repeats.
 
     Stops at END; PAD is skipped; a missing END is tolerated; an option whose
@@ -235,7 +235,7 @@ def _parse_options(data, i, end, options, order, field, join=True):
     try:
         while i < end:
             code = data[i]
-            f = _LOOK[code]
+            f = _look[code]  # a local (default argument): read for every option
             if f:
                 if f > 8:
                     if f > 16:
@@ -264,6 +264,9 @@ def _parse_options(data, i, end, options, order, field, join=True):
     raise MalformedError(field, i, "option {} runs past the end".format(data[i]))
 
 
+_new = object.__new__
+
+
 def decode(data):
     """Parse one DHCP message. Raises MalformedError (a ValueError) and nothing else."""
     if not isinstance(data, bytes):
@@ -278,9 +281,11 @@ def decode(data):
         raise MalformedError("op", 0, "{} is neither BOOTREQUEST nor BOOTREPLY".format(op))
     if data[2] > 16:
         raise MalformedError("hlen", 2, "{} > 16".format(data[2]))
-    m = Message(op, data)
-    options = m.options
-    order = m.order
+    m = _new(Message)   # straight from its parts: __init__ would build a header
+    m._hdr = data
+    m._ov = 0
+    m.options = options = {}
+    m.order = order = []
     recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options", False)
     if len(order) != len(options):  # rare: a repeat (RFC 3396), so again, joining
         options.clear()
@@ -376,15 +381,20 @@ def encode(msg):
         out[108:236] = bytes(128)
     out += COOKIE
     options = msg.options
-    for code in _codes(msg):
+    codes = msg.order
+    if len(codes) != len(options):  # some were put straight into msg.options
+        codes = _codes(msg)
+    append = out.append   # looked up once: this loop is most of encode's time
+    for code in codes:
         raw = options[code]
-        if len(raw) > 255:
+        n = len(raw)
+        if n > 255:
             out += _pieces(code, raw)
         else:
-            out.append(code)
-            out.append(len(raw))
+            append(code)
+            append(n)
             out += raw
-    out.append(255)
+    append(255)
     if len(out) < MIN_SIZE:
         out += bytes(MIN_SIZE - len(out))
     return bytes(out)
