@@ -1,9 +1,10 @@
 """The MicroPython half of bench/codec.py: `micropython bench/mp/codec.py INPUT.json SHARED_DIR`.
 
-INPUT.json holds {"ack": hex, "discover": hex, "n": count} (a file, because
-the unix-port wrapper crashes on very long command-line arguments).
+INPUT.json holds {"messages": [[name, hex], ...], "n": count} (a file,
+because the unix-port wrapper crashes on very long command-line arguments).
 
-Prints one JSON object: µs per decode/encode and heap bytes per decode.
+Prints one JSON object: name -> [µs per decode, µs per encode, heap bytes
+per decode].
 """
 import gc
 import json
@@ -35,14 +36,15 @@ def heap_per_decode(raw):
 def main():
     with open(sys.argv[1]) as f:
         spec = json.load(f)
-    ack, disc, n = unhexlify(spec["ack"]), unhexlify(spec["discover"]), spec["n"]
+    n = spec["n"]
     buf = bytearray(1500)
     out = {}
-    for name, raw in (("ack", ack), ("discover", disc)):
+    for name, hexed in spec["messages"]:
+        raw = unhexlify(hexed)
         m = decode(raw)
-        out[name + "_decode_us"] = per_call_us(decode, raw, n)
-        out[name + "_encode_us"] = per_call_us(lambda msg: encode_into(msg, buf), m, n)
-        out[name + "_heap_per_decode"] = heap_per_decode(raw)
+        out[name] = [per_call_us(decode, raw, n),
+                     per_call_us(lambda msg: encode_into(msg, buf), m, n),
+                     heap_per_decode(raw)]
     print(json.dumps(out))
 
 
