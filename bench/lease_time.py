@@ -38,32 +38,18 @@ exit 0
 """
 
 
-def install(tmp, python):
-    """`pip install .` into a fresh venv of `python`; its bin/dhcpc, or None."""
-    venv = os.path.join(tmp, "venv")
-    r = subprocess.run([python, "-m", "venv", "--without-pip", venv],
-                       capture_output=True, text=True)
-    if r.returncode == 0:
-        r = subprocess.run([sys.executable, "-m", "pip", "--python", os.path.join(venv, "bin", "python"),
-                            "install", "-q", "--disable-pip-version-check", REPO],
-                           capture_output=True, text=True)
-    if r.returncode:
-        print("bench/lease_time.py: pip install . failed, no dhcpc/pip row:", r.stderr.strip())
-        return None
-    return os.path.join(venv, "bin", "dhcpc")
-
-
 def clients(lab, script, tmp):
     py = rig.interpreter("python")[0]
     # dhcpc imported as a module (its byte code cached, as for the installed
     # console script), with -I -S: no site-packages processing at start-up.
     launch = "import sys; sys.path.insert(0, {!r}); import dhcpc; sys.exit(dhcpc.main())".format(
         os.path.join(REPO, "host"))
-    args = ["-I", "-S", "-c", launch, "-i", lab.client_if, "-f", "-s", script,
-            "--leasefile", os.path.join(tmp, "dhcpc.lease"),   # see main()
-            # its control socket as by default, but in the lab's directory:
-            # runs end with SIGKILL
-            "--control", os.path.join(tmp, "dhcpc.sock")]
+    flags = ["-i", lab.client_if, "-f", "-s", script,
+             "--leasefile", os.path.join(tmp, "dhcpc.lease"),   # see main()
+             # its control socket as by default, but in the lab's directory:
+             # runs end with SIGKILL
+             "--control", os.path.join(tmp, "dhcpc.sock")]
+    args = ["-I", "-S", "-c", launch] + flags
     out = [("dhcpc", [py] + args)]
     # The distribution's python3 too (what `#!/usr/bin/python3` runs), when it
     # is another build of the same version: the venv's interpreter here is a
@@ -77,9 +63,12 @@ def clients(lab, script, tmp):
     fastest = sys_py if len(out) > 1 else py
     # The `dhcpc` command as `pip install .` leaves it (host/bin/dhcpc,
     # site-packages processing and all), in a venv of the same interpreter.
-    installed = install(tmp, fastest)
-    if installed:
-        out.append(("dhcpc/pip", [installed] + args[4:]))
+    venv = os.path.join(tmp, "venv")
+    r = rig.pip_install(fastest, venv)
+    if r.returncode == 0:
+        out.append(("dhcpc/pip", [os.path.join(venv, "bin", "dhcpc")] + flags))
+    else:
+        print("bench/lease_time.py: pip install . failed, no dhcpc/pip row:", r.stderr.strip())
     # Not a client: the fastest a Python program can call its script - the
     # interpreter starting (-I -S) and spawning the script at once, no DHCP.
     # What dhcpc takes beyond this row is its imports and the exchange.

@@ -101,6 +101,21 @@ def interpreter(name):
     raise ValueError("unknown interpreter {!r}".format(name))
 
 
+def pip_install(python, venv):
+    """`pip install .` of this project (not editable) into a new venv of
+    `python` at `venv`, with the running interpreter's pip. Returns the last
+    step's CompletedProcess (returncode 0 when all went well); the commands
+    are then in venv/bin."""
+    r = subprocess.run([python, "-m", "venv", "--without-pip", venv],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode == 0:
+        r = subprocess.run([sys.executable, "-m", "pip", "--python",
+                            os.path.join(venv, "bin", "python"), "install", "-q",
+                            "--disable-pip-version-check", REPO],
+                           capture_output=True, text=True, timeout=300)
+    return r
+
+
 # --- the lab ----------------------------------------------------------------
 
 def _ip(*args, check=True):

@@ -99,11 +99,9 @@ def test_installed_commands_and_the_lean_dhcpc_launcher(tmp_path):
     `dhcpctl`; the `dhcpc` launcher reaches dhcpc.main() without `re` or
     `enum`, which the entry-point wrapper pip generates would import first."""
     venv = str(tmp_path / "v")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60)
-    py = os.path.join(venv, "bin", "python")
-    r = subprocess.run([sys.executable, "-m", "pip", "--python", py, "install", "-q",
-                        "--disable-pip-version-check", rig.REPO], capture_output=True, text=True, timeout=300)
+    r = rig.pip_install(sys.executable, venv)
     assert r.returncode == 0, r.stderr
+    py = os.path.join(venv, "bin", "python")
     dhcpc = os.path.join(venv, "bin", "dhcpc")
     with open(dhcpc) as f:
         assert f.readline().strip() == "#!" + py
