@@ -6,10 +6,11 @@ Measured in one run: ours on CPython, ours under the MicroPython unix port,
 and scapy's BOOTP/DHCP layers, for the ACK each of the four servers sent in
 tests/capture_vectors.py (dnsmasq's, with the lab's routes and search list,
 has 14 options; Kea's 10, ISC dhcpd's and udhcpd's 7: issue 2's "typical
-ACK" is ~300 bytes with ~10 options) and for our DISCOVER. Prints µs per message, the ratios, the heap a
-decode allocates under MicroPython, and the size of shared/ as .mpy.
-Targets (issue 2): ours ≥ 50× faster than scapy on CPython (decode+encode);
-ACK decode ≤ 150 µs and ≤ 2 KB heap under MicroPython.
+ACK" is ~300 bytes with ~10 options) and for our DISCOVER. Prints µs per
+message, the ratios, the heap a decode allocates under MicroPython, the
+size of shared/ as .mpy, and issue 2's targets for each ACK: ours ≥ 50×
+faster than scapy on CPython (decode+encode); decode ≤ 150 µs and ≤ 2 KB
+heap under MicroPython.
 """
 import glob
 import json
@@ -45,9 +46,9 @@ def interleaved_us(timed, names):
     """timed: [(statement, number)], run in `names`. Each round times every
     statement once, in turn; the best round of each, in µs per call. A
     statement (not a lambda) so that timeit's loop calls decode() itself:
-    a lambda's frame would add ~0.05 µs to a 3 µs decode. Taking turns, ours and scapy meet the
-    same machine: on a shared VM a slow spell lasting one block of runs moved
-    the ratio from 47x to 37x between two identical runs."""
+    a lambda's frame would add ~0.05 µs to a 3 µs decode. Taking turns, ours
+    and scapy meet the same machine: on a shared VM a slow spell lasting one
+    block of runs moved the ratio from 47x to 37x between two identical runs."""
     best = [float("inf")] * len(timed)
     for _ in range(ROUNDS):
         for k, (stmt, number) in enumerate(timed):
