@@ -106,6 +106,7 @@ class Message:
             _hdr[0] = op
             _hdr[1] = 1   # Ethernet
             _hdr[2] = 6
+        # decode() makes its messages without __init__: it sets these four too.
         self._hdr = _hdr
         self._ov = 0      # RFC 2132 §9.3 overload bits in effect when decoded
         self.options = {}
