@@ -16,7 +16,6 @@ command that `pip install .` puts in a fresh venv ("dhcpc/pip").
 The row "(python)" is no client: the interpreter starting and calling the
 script straight away, the floor under any client written in Python.
 """
-import compileall
 import os
 import shutil
 import signal
@@ -222,12 +221,9 @@ def main():
         subprocess.run(["ip", "netns", "exec", lab.client_ns] + seed,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=30, check=True)
-        # Byte code as an installed dhcpc has it (pip compiles at install):
-        # with PYTHONDONTWRITEBYTECODE set, a warm-up run would not write it
-        # and every timed run would compile dhcp4c again.
-        for d in ("host", os.path.join("shared", "dhcp4c")):
-            compileall.compile_dir(os.path.join(REPO, d), quiet=1)
-        for name, cmd in cl:          # warm the page cache
+        # Warm caches: the page cache, and dhcpc's byte code (-I ignores
+        # PYTHONDONTWRITEBYTECODE, so the first run writes it).
+        for name, cmd in cl:
             one_run(lab, cmd, fifo)
         table("time from start to bound, dnsmasq on a veth", bench(lab, cl, fifo, runs), runs)
         lab.loss(20)
