@@ -3,7 +3,7 @@
 Drives dhcp4c.client.Client with random replies (right, late, duplicated,
 foreign, from other servers, with bad addresses, garbage), losses, commands
 and time jumps, and after every step checks the RFC invariants:
-- the state only changes along dhcp4c.states.TRANSITIONS, and the
+- the state only changes along dhcp4c.states.transitions(), and the
   StateChanged events chain (each starts where the last one ended);
 - never bound to a rejected address (the held lease's address passes the
   offer checks under its own mask, and has a server id);

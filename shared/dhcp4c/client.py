@@ -507,7 +507,7 @@ class Client:
         self.stats.drops[reason] += 1
 
     def _set_state(self, now, new, why):
-        """The one place the state changes: only along dhcp4c.states.TRANSITIONS.
+        """The one place the state changes: only along dhcp4c.states.transitions().
         Resets the retry count, the pending retransmission and the exchange."""
         old = self.state
         if not S.allowed(old, new, why):

@@ -1,7 +1,7 @@
 """Events the client hands to its caller (Client.next_event()): plain values.
 
     StateChanged(old, new, why)      every transition; (old, new, why) is an edge
-                                     of dhcp4c.states.TRANSITIONS
+                                     of dhcp4c.states.transitions()
     LeaseAcquired(lease, left)       configure lease.address now
     LeaseRenewed(lease, left)        same address and parameters, new times
     LeaseChanged(lease, old, left)   same address, other parameters (server,

@@ -9,7 +9,7 @@ Portable (CPython and MicroPython). A test drives a Client through `Run`:
     r.at(4000)                      move the clock and tick
     r.log()                         the events since last call, as short strings
 
-Every StateChanged seen is checked against dhcp4c.states.TRANSITIONS, and
+Every StateChanged seen is checked against dhcp4c.states.transitions(), and
 every deadline against the clock (never in the past).
 """
 from dhcp4c import build, states as S

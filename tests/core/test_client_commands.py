@@ -438,10 +438,10 @@ def test_dot_export_has_every_edge():
     from dhcp4c.diagram import to_dot
     dot = to_dot()
     assert dot.startswith("digraph dhcp4c {") and dot.endswith("}\n")
-    for old, new, why in S.TRANSITIONS:
+    for old, new, why in S.transitions():
         assert "  {} -> {} [label=".format(S.NAMES[old], S.NAMES[new]) in dot
         assert why in dot
     assert len(S.NAMES) == S.N_STATES
-    for t in S.TRANSITIONS:
+    for t in S.transitions():
         assert S.allowed(t[0], t[1], t[2])
     assert not S.allowed(S.STOPPED, S.BOUND, S.ACK)
