@@ -10,9 +10,8 @@ infinite lease (or an unknown expiry after from_text without wall time).
 `options` is the ACK's raw {code: bytes} for anything not decoded here
 (routes, NTP, MTU...: use dhcp4c.values to read them).
 """
-from dhcp4c.constants import INFINITE
 from dhcp4c.errors import MalformedError
-from dhcp4c.timers import lease_times
+from dhcp4c.timers import INFINITE, lease_times
 
 _MAGIC = "dhcp4c1"
 

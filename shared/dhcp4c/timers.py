@@ -4,7 +4,9 @@ Times are the caller's monotonic milliseconds; durations from the wire are
 seconds. Every function here has a table-driven test in
 tests/core/test_timers.py.
 """
-from dhcp4c.constants import INFINITE
+from dhcp4c import const
+
+INFINITE = const(0xFFFFFFFF)  # RFC 2131 §3.3: a lease that never expires
 
 MIN_LEASE = 20        # s; dhcpcd's floor. Not in RFC 2131: a 0 s lease would make
                       # the client bind and lose the address in the same call.

@@ -1,7 +1,7 @@
 """Table-driven tests of dhcp4c.timers and of the offer address check."""
 from dhcp4c import timers
 from dhcp4c.client import check_addr
-from dhcp4c.constants import INFINITE
+from dhcp4c.timers import INFINITE
 from dhcp4c import stats as T
 
 
