@@ -13,8 +13,11 @@ One rig (tests/rig.py: namespaces + veth), one dnsmasq, in one run:
 - heap: bytes allocated during DORA with the collector off (an upper bound
   of the peak above baseline), what stays allocated after a collection, and
   the same per renewal over RENEWALS renewals. Target <= 8 KB.
-The unix port is 64-bit: objects there are about twice their size on a
-32-bit board, so the heap figures are pessimistic for boards.
+- heap taken by `import dhcpfw` (the code itself, bench/mp/import_heap.py),
+  on the 64-bit unix port and on a 32-bit MicroPython: the WebAssembly port
+  (npm package WASM_PACKAGE, installed under .venv/npm on first use) run by
+  Node.js. No target; it shows how much of a board's heap the code needs
+  when loaded from .mpy files rather than frozen or from ROMFS.
 """
 import os
 import shutil
@@ -33,6 +36,8 @@ import rig  # noqa: E402
 
 RUNS = 10
 RENEWALS = 20
+WASM_PACKAGE = "@micropython/micropython-webassembly-pyscript@1.27.0"
+NPM_DIR = os.path.join(REPO, ".venv", "npm")
 
 
 def deploy(dest):
@@ -51,6 +56,25 @@ def deploy(dest):
             shutil.copy(os.path.join(REPO, src), path)
     shutil.copy(os.path.join(HERE, "mp", "firmware.py"), os.path.join(dest, "run.py"))
     return total
+
+
+def import_heap_32bit(deployed):
+    """`import dhcpfw` heap on the WebAssembly port, or a reason it was skipped."""
+    node, npm = rig.tool("node"), rig.tool("npm")
+    if not (node and npm):
+        return "skipped: needs node and npm"
+    pkg = os.path.join(NPM_DIR, "node_modules", *WASM_PACKAGE.rsplit("@", 1)[0].split("/"))
+    if not os.path.exists(os.path.join(pkg, "micropython.mjs")):
+        r = subprocess.run([npm, "install", "--prefix", NPM_DIR, "--no-audit", "--no-fund",
+                            WASM_PACKAGE], capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            return "skipped: npm install {} failed: {}".format(WASM_PACKAGE, r.stderr[-300:])
+    r = subprocess.run([node, os.path.join(HERE, "mp", "wasm.mjs"), pkg, deployed,
+                        os.path.join(HERE, "mp", "import_heap.py")],
+                       capture_output=True, text=True, timeout=120)
+    if "IMPORT" not in r.stdout:
+        return "skipped: {}{}".format(r.stdout[-300:], r.stderr[-300:])
+    return int(r.stdout.split("IMPORT", 1)[1].split()[0])
 
 
 def timed(lab, cmd, env=None, cwd=None):
@@ -106,6 +130,18 @@ def main():
               .format(b[1], b[2]))
         print("  {} renewals: at most {} B allocated by one, {} B kept over all"
               " (target peak <= 8 KB)".format(r[0], r[1], r[2]))
+        r64 = subprocess.run([mp, os.path.join(HERE, "mp", "import_heap.py")],
+                             env=dict(os.environ, MICROPYPATH="lib"), cwd=tmp,
+                             capture_output=True, text=True, timeout=60)
+        h64 = int(r64.stdout.split("IMPORT", 1)[1].split()[0])
+        h32 = import_heap_32bit(tmp)
+        print("heap taken by `import dhcpfw` from the .mpy files: {} B on the 64-bit unix"
+              " port;".format(h64))
+        if isinstance(h32, int):
+            print("  {} B on a 32-bit MicroPython (WebAssembly port, Node.js), {:.0f} % of"
+                  " the 64-bit figure".format(h32, 100.0 * h32 / h64))
+        else:
+            print("  32-bit (WebAssembly port):", h32)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -1,0 +1,20 @@
+# Heap taken by `import dhcpfw` (dhcp4c + firmware, as deployed): run by
+# bench/firmware.py on the unix port (64-bit) and on the WebAssembly port
+# (32-bit, bench/mp/wasm.mjs). Every platform module dhcp4c and the firmware
+# import comes first (some are Python code on one port and built in on the
+# other), so only our code is counted. Prints: IMPORT <bytes>.
+import gc
+import binascii  # noqa: F401
+import json  # noqa: F401
+import network  # noqa: F401
+import select  # noqa: F401
+import socket  # noqa: F401
+import sys  # noqa: F401
+import time  # noqa: F401
+
+gc.collect()
+before = gc.mem_alloc()
+import dhcpfw  # noqa: E402,F401
+
+gc.collect()
+print("IMPORT", gc.mem_alloc() - before)
