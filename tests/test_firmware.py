@@ -264,11 +264,11 @@ def test_demo_says_it_needs_root():
 
 
 # Issue 6 asks for a lease cycle under -X heapsize=64k. Loaded from .mpy
-# files, the code alone takes ~70 KB of heap on this 64-bit unix port and
-# ~64 KB on a 32-bit MicroPython (bench/firmware.py measures both;
-# docs/firmware.md, "Heap"), so 64k cannot work until the code shrinks or is
-# frozen. 104k is the smallest 4k step that runs this cycle without a
-# MemoryError today (100k reports one and recovers); this guards it.
+# files, the code alone keeps ~69 KB of heap on this 64-bit unix port
+# (a 32-bit port allocates 2/3 as much: bench/firmware.py; docs/firmware.md,
+# "Heap"), so 64k cannot work here until the code shrinks by about a third.
+# 104k is the smallest 4k step that runs this cycle without a MemoryError
+# today (100k reports one and recovers); this guards it.
 def test_lease_cycle_under_a_small_heap(lab):
     srv = lab.dnsmasq()
     b = VBoard(lab, heapsize="104k")
