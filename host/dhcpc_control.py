@@ -111,20 +111,35 @@ def listen(path):
         if _alive(path):
             raise OSError(errno.EADDRINUSE, "another daemon serves it", path)
         os.unlink(path)
+    # Bound and listening under a temporary name, then renamed: whoever sees
+    # `path` can connect (a client polling for the file never meets
+    # ECONNREFUSED between bind() and listen()).
+    tmp = path + ".new"
+    _unlink_socket(tmp)             # left by a daemon killed right here
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         old = os.umask(0o177)       # never a moment with wider permissions
         try:
-            s.bind(path)
+            s.bind(tmp)
         finally:
             os.umask(old)
-        os.chmod(path, 0o600)
+        os.chmod(tmp, 0o600)
         s.listen(8)
         s.setblocking(False)
+        os.rename(tmp, path)
     except BaseException:
         s.close()
+        _unlink_socket(tmp)
         raise
     return s
+
+
+def _unlink_socket(path):
+    try:
+        if stat.S_ISSOCK(os.lstat(path).st_mode):
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 class _Conn:

@@ -500,3 +500,22 @@ def test_a_live_socket_or_other_file_is_not_taken_over(lab):
     lab.stop(run.proc)
     with open(plain) as f:
         assert f.read() == "keep me\n"
+
+
+def test_the_socket_file_appears_only_once_it_listens(tmp_path):
+    # bind() makes the file, listen() makes it connectable: the daemon does
+    # both under a temporary name and renames, so a client that waits for the
+    # file is never refused. Leftovers of a killed daemon are replaced.
+    import dhcpc_control
+    path = str(tmp_path / "c.sock")
+    for stale in (path, path + ".new"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(stale)
+        s.close()                                   # a socket file, nobody listening
+    ls = dhcpc_control.listen(path)
+    try:
+        assert sorted(os.listdir(str(tmp_path))) == ["c.sock"]
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        raw(path).close()                           # connectable at once
+    finally:
+        ls.close()
