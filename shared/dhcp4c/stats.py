@@ -38,6 +38,16 @@ _COUNTERS = ("retransmissions", "renew_ok", "renew_fail", "rebind_ok", "rebind_f
              "naks", "declines", "leases", "send_failed", "events_dropped")
 
 
+def _named(names, counts):
+    """{name: count} of the counts that are not 0 (one loop for the four
+    tables: each comprehension would be a function of its own on a board)."""
+    d = {}
+    for i in range(len(counts)):
+        if counts[i]:
+            d[names[i]] = counts[i]
+    return d
+
+
 class Stats:
     def __init__(self, n_states):
         self.sent = [0] * 9
@@ -61,13 +71,10 @@ class Stats:
         d = {}
         for n in _COUNTERS:
             d[n] = getattr(self, n)
-        d["sent"] = dict([(MSG_NAMES[i], self.sent[i]) for i in range(1, 9) if self.sent[i]])
-        d["received"] = dict([(MSG_NAMES[i], self.received[i])
-                              for i in range(1, 19) if self.received[i]])
-        d["drops"] = dict([(DROP_NAMES[i], self.drops[i]) for i in range(N_DROPS)
-                           if self.drops[i]])
-        d["state_ms"] = dict([(NAMES[i], self.state_ms[i]) for i in range(len(self.state_ms))
-                              if self.state_ms[i]])
+        d["sent"] = _named(MSG_NAMES, self.sent)
+        d["received"] = _named(MSG_NAMES, self.received)
+        d["drops"] = _named(DROP_NAMES, self.drops)
+        d["state_ms"] = _named(NAMES, self.state_ms)
         return d
 
     def __repr__(self):
