@@ -30,7 +30,7 @@ import time
 
 from dhcp4c.client import Client, Config
 from dhcp4c.control import Controller
-from dhcp4c.events import LeaseAcquired, LeaseRenewed, LeaseChanged, LeaseLost, Error
+from dhcp4c.events import Event
 from dhcp4c.lease import Lease
 
 import dhcpnic
@@ -48,6 +48,11 @@ _BACKOFF_MS = const(1000)   # after an exception in a turn
 _APPLY_FIRST_MS = const(1000)  # first retry after the NIC refused the address
 _APPLY_MAX_MS = const(64000)   # retries back off up to this (as RFC 2131 §4.1's 64 s)
 _SO_BINDTODEVICE = const(25)  # Linux; only used when the profile names a device
+_EV_LEASE_ACQUIRED = const(2)   # dhcp4c.events types, folded here
+_EV_LEASE_RENEWED = const(3)
+_EV_LEASE_CHANGED = const(4)
+_EV_LEASE_LOST = const(5)
+_EV_ERROR = const(10)
 
 
 class Clock:
@@ -239,17 +244,18 @@ class Firmware:
         self.console.write(self.ctl.pending_parts(0))
 
     def on_event(self, e, now):
-        if isinstance(e, (LeaseAcquired, LeaseChanged)):
+        t = e.type
+        if t == _EV_LEASE_ACQUIRED or t == _EV_LEASE_CHANGED:
             self.apply_wait = 0
             self.apply(e.lease, now)        # never raises: refusals are retried
             self.store.save(e.lease.to_text(now, _wall(self.board)))
-        elif isinstance(e, LeaseRenewed):
+        elif t == _EV_LEASE_RENEWED:
             self.store.save(e.lease.to_text(now, _wall(self.board)))
             if self.apply_lease is not None:
                 self.apply_lease = e.lease      # still refused: retry with the new times
-        if isinstance(e, (LeaseAcquired, LeaseRenewed)):
+        if t == _EV_LEASE_ACQUIRED or t == _EV_LEASE_RENEWED:
             self.heap_line()
-        elif isinstance(e, LeaseLost):
+        elif t == _EV_LEASE_LOST:
             self.apply_lease = None
             self.nic.remove()
             self.store.save("")
@@ -324,7 +330,7 @@ class Firmware:
         msg = "{}: {}".format(type(exc).__name__, exc)
         print("dhcp4c: error", msg)
         try:
-            self.ctl.on_event(Error("firmware", msg), self.clock())
+            self.ctl.on_event(Event(_EV_ERROR, "firmware", msg), self.clock())
             self.console.write(self.ctl.pending_parts(0))
         except Exception:   # the console itself failing must not end the loop
             pass

@@ -970,30 +970,31 @@ class Daemon:
             self.control.on_event(e, now)
         elif self.early_events is not None and len(self.early_events) < 64:
             self.early_events.append((now, e))
-        if (isinstance(e, (E.LeaseAcquired, E.LeaseLost, E.NakReceived))
-                or isinstance(e, E.StateChanged) and e.new != S.BOUND):
+        t = e.type
+        if (t in (E.LEASE_ACQUIRED, E.LEASE_LOST, E.NAK_RECEIVED)
+                or t == E.STATE_CHANGED and e.new != S.BOUND):
             self.stop_arp()     # the lease being probed is gone or replaced
-        if isinstance(e, E.LeaseAcquired):
+        if t == E.LEASE_ACQUIRED:
             lease = e.lease
             if o["a"] is not None and o["a"] > 0:
                 self.start_arp(lease, now)
                 return
             self.bound(lease, self.header_of_last(), now)
-        elif isinstance(e, (E.LeaseRenewed, E.LeaseChanged)):
+        elif t in (E.LEASE_RENEWED, E.LEASE_CHANGED):
             self.log("lease of {} renewed, lease time {}".format(
                 addr_str(e.lease.address), e.lease.lease_time))
             self.run_script("renew", e.lease, header=self.header_of_last())
             self.set_udp(e.lease.address)
             self.save_lease(e.lease, now)
-        elif isinstance(e, E.LeaseLost):
+        elif t == E.LEASE_LOST:
             self.log("lease of {} lost ({})".format(addr_str(e.lease.address), e.why))
             self.close_udp()
             self.drop_lease_file()
             self.run_script("deconfig")
-        elif isinstance(e, E.NakReceived):
+        elif t == E.NAK_RECEIVED:
             self.log("received NAK from {}".format(addr_str(e.server_id)), "warning")
             self.run_script("nak", message=e.message or "")
-        elif isinstance(e, E.StateChanged):
+        elif t == E.STATE_CHANGED:
             if e.why in (S.NO_OFFER, S.NO_ACK) and e.new == S.INIT:
                 self.log("no lease, failing")
                 self.run_script("leasefail")
@@ -1004,9 +1005,9 @@ class Daemon:
                         self.daemonize()
             elif e.new == S.SELECTING:
                 self.log("sending discover")
-        elif isinstance(e, E.OfferRejected):
+        elif t == E.OFFER_REJECTED:
             self.log("offer of {} rejected: {}".format(addr_str(e.yiaddr), e.reason))
-        elif isinstance(e, E.Error):
+        elif t == E.ERROR:
             self.log("{}: {}".format(e.kind, e.reason), "warning")
 
     def bound(self, lease, header, now):

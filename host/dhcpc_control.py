@@ -58,7 +58,7 @@ JOURNAL_ERRORS = 16       # more than the Controller's ring keeps (8)
 JOURNAL_SERVERS = 4       # as many as the Controller keeps
 BOARD = "linux"
 
-_RECORDED = (E.Error, E.NakReceived, E.OfferRejected, E.LeaseLost)
+_RECORDED = (E.ERROR, E.NAK_RECEIVED, E.OFFER_REJECTED, E.LEASE_LOST)
 
 
 def default_path(iface):
@@ -165,7 +165,7 @@ class ControlServer:
         self.seq = 0                    # client events seen before the Controller
         self.journal = []               # [(now, event)] of _RECORDED, newest last
         self.journal_lost = 0           # of those, dropped from the journal
-        self.servers = []               # [server_id, now, ServerInfo, count]
+        self.servers = []               # [server_id, now, SERVER_INFO event, count]
         self.sock = listen(path)
         st = os.stat(path)
         self.ident = (st.st_dev, st.st_ino)
@@ -200,7 +200,7 @@ class ControlServer:
 
     def _journal(self, e, now):
         self.seq += 1
-        if isinstance(e, E.ServerInfo):
+        if e.type == E.SERVER_INFO:
             for s in self.servers:
                 if s[0] == e.server_id:
                     s[1], s[2] = now, e
@@ -209,7 +209,7 @@ class ControlServer:
             if len(self.servers) >= JOURNAL_SERVERS:
                 self.servers.pop(0)
             self.servers.append([e.server_id, now, e, 1])
-        elif isinstance(e, _RECORDED):
+        elif e.type in _RECORDED:
             if len(self.journal) >= JOURNAL_ERRORS:
                 self.journal.pop(0)
                 self.journal_lost += 1

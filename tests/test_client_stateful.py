@@ -4,7 +4,7 @@ Drives dhcp4c.client.Client with random replies (right, late, duplicated,
 foreign, from other servers, with bad addresses, garbage), losses, commands
 and time jumps, and after every step checks the RFC invariants:
 - the state only changes along dhcp4c.states.transitions(), and the
-  StateChanged events chain (each starts where the last one ended);
+  STATE_CHANGED events chain (each starts where the last one ended);
 - never bound to a rejected address (the held lease's address passes the
   offer checks under its own mask, and has a server id);
 - a lease is held only in BOUND, RENEWING, REBINDING, REBOOTING, LINK_DOWN,
@@ -27,8 +27,7 @@ from fakeserver import FakeRand, MAC, SID, SID2, ADDR, ADDR2, ip  # noqa: E402
 from dhcp4c import build, states as S  # noqa: E402
 from dhcp4c.client import Client, Config, check_addr  # noqa: E402
 from dhcp4c.errors import UsageError  # noqa: E402
-from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,  # noqa: E402
-                           LeaseLost)
+from dhcp4c import events as E  # noqa: E402
 from dhcp4c.lease import Lease  # noqa: E402
 from dhcp4c.message import decode, encode  # noqa: E402
 from dhcp4c.options import u32  # noqa: E402
@@ -98,16 +97,16 @@ class ClientMachine(RuleBasedStateMachine):
             e = self.c.next_event()
             if e is None:
                 break
-            if isinstance(e, StateChanged):
+            if e.type == E.STATE_CHANGED:
                 assert S.allowed(e.old, e.new, e.why), e
                 assert e.old == self.state, (e, S.NAMES[self.state])
                 self.state = e.new
-            elif isinstance(e, LeaseAcquired):
+            elif e.type == E.LEASE_ACQUIRED:
                 assert not self.held
                 self.held = True
-            elif isinstance(e, (LeaseRenewed, LeaseChanged)):
+            elif e.type in (E.LEASE_RENEWED, E.LEASE_CHANGED):
                 assert self.held
-            elif isinstance(e, LeaseLost):
+            elif e.type == E.LEASE_LOST:
                 assert self.held
                 self.held = False
         assert self.state == self.c.state

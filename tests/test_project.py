@@ -73,10 +73,10 @@ def test_no_generic_top_level_names_installed():
 
 
 def test_client_private_consts_agree_with_their_modules():
-    """client.py repeats states, transition reasons, drop reasons and message types as
+    """client.py repeats states, transition reasons, drop reasons, event types and message types as
     `_NAME = const()` (folded by MicroPython); here, under CPython, they are
     plain globals and must equal dhcp4c.states', .stats' and .constants'."""
-    from dhcp4c import client as C, constants as K, states as S, stats as T
+    from dhcp4c import client as C, constants as K, events as E, states as S, stats as T
     seen = 0
     for name in dir(C):
         if name.startswith("_DROP_"):
@@ -88,10 +88,33 @@ def test_client_private_consts_agree_with_their_modules():
         elif name[1:] in S.NAMES or name == "_N_STATES":
             assert getattr(C, name) == getattr(S, name[1:]), name
             seen += 1
+        elif name.startswith("_EV_"):
+            assert getattr(C, name) == getattr(E, name[4:]), name
+            seen += 1
         elif name[1:] in K.MSG_NAMES[1:9]:
             assert getattr(C, name) == K.MSG_NAMES.index(name[1:]), name
             seen += 1
-    assert seen >= 45, seen
+    assert seen >= 55, seen
+
+
+def test_event_type_consts_agree_with_dhcp4c_events():
+    """control.py and the firmware repeat the event types they test as
+    `_EV_NAME = const()`; they must equal dhcp4c.events'."""
+    from dhcp4c import control, events as E
+    with open(os.path.join(rig.REPO, "firmware", "dhcpfw.py")) as f:
+        fw_src = f.read()     # not importable here (MicroPython modules)
+    seen = 0
+    for name in dir(control):
+        if name.startswith("_EV_"):
+            assert getattr(control, name) == getattr(E, name[4:]), name
+            seen += 1
+    for line in fw_src.splitlines():
+        if line.startswith("_EV_"):
+            name, value = line.split("=", 1)
+            value = int(value.split("const(")[1].split(")")[0])
+            assert value == getattr(E, name.strip()[4:]), line
+            seen += 1
+    assert seen >= 12, seen
 
 
 def test_installed_commands_and_the_lean_dhcpc_launcher(tmp_path):

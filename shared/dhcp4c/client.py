@@ -43,9 +43,7 @@ Choices where RFC 2131 leaves room (each marked where it is made):
 """
 from dhcp4c import build, const, states as S, timers
 from dhcp4c.errors import UsageError
-from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
-                           LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
-                           Error)
+from dhcp4c.events import Event
 from dhcp4c.lease import Lease
 from dhcp4c.message import decode, encode, encode_into
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
@@ -114,6 +112,17 @@ _DROP_LOOPBACK = const(12)
 _DROP_CLASS_E = const(13)
 _DROP_ALL_ONES = const(14)
 _DROP_DECLINED = const(15)
+# Event types likewise (values of dhcp4c.events).
+_EV_STATE_CHANGED = const(1)
+_EV_LEASE_ACQUIRED = const(2)
+_EV_LEASE_RENEWED = const(3)
+_EV_LEASE_CHANGED = const(4)
+_EV_LEASE_LOST = const(5)
+_EV_NAK_RECEIVED = const(6)
+_EV_OFFER_REJECTED = const(7)
+_EV_SERVER_INFO = const(8)
+_EV_INFORM_ACKED = const(9)
+_EV_ERROR = const(10)
 _MAX_QUEUE = const(32)
 _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 
@@ -335,7 +344,7 @@ class Client:
             self._receive(data, now, src)
         except (ValueError, IndexError) as e:   # MalformedError is a ValueError
             self._drop(_DROP_MALFORMED)
-            self._event(Error("malformed", str(e)))
+            self._event(Event(_EV_ERROR, "malformed", str(e)))
         self._advance(now)
 
     def send_failed(self, now, reason):
@@ -343,7 +352,7 @@ class Client:
         still apply. Counted and reported as an Error event."""
         self._clock(now)
         self.stats.send_failed += 1
-        self._event(Error("send", reason))
+        self._event(Event(_EV_ERROR, "send", reason))
         self._advance(now)
 
     # -- commands ----------------------------------------------------------
@@ -416,7 +425,7 @@ class Client:
         self._reboot = None
         self._set_state(now, _STOPPED, _WHY_RELEASE)
         if lease is not None:
-            self._event(LeaseLost(lease, _WHY_RELEASE))
+            self._event(Event(_EV_LEASE_LOST, lease, _WHY_RELEASE))
 
     def restart(self, now):
         """Drop any lease (no RELEASE) and discover again, asking for the old address."""
@@ -432,7 +441,7 @@ class Client:
         if self.state != _INIT:
             self._set_state(now, _INIT, _WHY_RESTART)
         if lease is not None:
-            self._event(LeaseLost(lease, _WHY_RESTART))
+            self._event(Event(_EV_LEASE_LOST, lease, _WHY_RESTART))
         self._discover(now)
         self._advance(now)
 
@@ -452,7 +461,7 @@ class Client:
             self._requested = None
         self.lease = None
         self._set_state(now, _INIT, _WHY_DECLINE)
-        self._event(LeaseLost(lease, _WHY_DECLINE))
+        self._event(Event(_EV_LEASE_LOST, lease, _WHY_DECLINE))
         self._deadline = now + timers.DECLINE_WAIT
 
     def link_down(self, now):
@@ -525,7 +534,7 @@ class Client:
         self._deadline = None
         self._xid = None
         self._pending = None
-        self._event(StateChanged(old, new, why))
+        self._event(Event(_EV_STATE_CHANGED, old, new, why))
 
     def _new_xid(self):
         r = self._rand()
@@ -677,11 +686,11 @@ class Client:
         self._requested = lease.address
         st = self.state
         if st == _LINK_DOWN:
-            self._event(LeaseLost(lease, _WHY_EXPIRED))
+            self._event(Event(_EV_LEASE_LOST, lease, _WHY_EXPIRED))
             return
         self._reboot = None
         self._set_state(now, _INIT, _WHY_EXPIRED)
-        self._event(LeaseLost(lease, _WHY_EXPIRED))
+        self._event(Event(_EV_LEASE_LOST, lease, _WHY_EXPIRED))
         self._discover(now)
 
     def _receive(self, data, now, src):
@@ -727,7 +736,7 @@ class Client:
                 reason = _DROP_DECLINED
         if reason:
             self._drop(reason)
-            self._event(OfferRejected(y, sid, DROP_NAMES[reason]))
+            self._event(Event(_EV_OFFER_REJECTED, y, sid, DROP_NAMES[reason]))
             return
         want = self._requested
         if want is None or y == want or not self.config.offer_wait:
@@ -745,7 +754,7 @@ class Client:
         self._set_state(now, _REQUESTING, _WHY_OFFER)
         self._xid = xid
         self._offer = (msg.yiaddr, sid)
-        self._event(ServerInfo(sid, src, msg.options))
+        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
         self._transmit(now)
 
     def _on_ack(self, now, msg, sid, src):
@@ -775,22 +784,22 @@ class Client:
             self.stats.rebind_ok += 1
         self._set_state(now, _BOUND, _WHY_ACK)
         self._deadline = new.t1_at
-        self._event(ServerInfo(sid, src, msg.options))
+        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
         left = new.time_left(now)
         if old is None:
             self.stats.leases += 1
-            self._event(LeaseAcquired(new, left))
+            self._event(Event(_EV_LEASE_ACQUIRED, new, left))
         elif new.same_params(old):
-            self._event(LeaseRenewed(new, left))
+            self._event(Event(_EV_LEASE_RENEWED, new, left))
         else:
-            self._event(LeaseChanged(new, old, left))
+            self._event(Event(_EV_LEASE_CHANGED, new, old, left))
 
     def _on_nak(self, now, msg, sid, src):
         """§3.1 step 3, §3.2 step 3, §4.4.5: back to INIT; the address is not ours."""
         st = self.state
         self.stats.naks += 1
         self._naks += 1
-        self._event(NakReceived(sid, msg.text(56), src))
+        self._event(Event(_EV_NAK_RECEIVED, sid, msg.text(56), src))
         if st == _REQUESTING:
             bad = self._offer[0]
         elif st == _REBOOTING:
@@ -804,7 +813,7 @@ class Client:
         self._reboot = None
         self._set_state(now, _INIT, _WHY_NAK)
         if lease is not None:
-            self._event(LeaseLost(lease, _WHY_NAK))
+            self._event(Event(_EV_LEASE_LOST, lease, _WHY_NAK))
         wait = timers.nak_wait_ms(self._naks)
         if wait:
             self._deadline = now + wait
@@ -820,5 +829,5 @@ class Client:
         info.lease_time = info.t1 = info.t2 = None
         info.t1_at = info.t2_at = info.expiry_at = None
         self._set_state(now, _STOPPED, _WHY_ACK)
-        self._event(ServerInfo(sid, src, msg.options))
-        self._event(InformAcked(info))
+        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
+        self._event(Event(_EV_INFORM_ACKED, info))

@@ -26,14 +26,20 @@ import binascii
 
 from dhcp4c import const, states as S
 from dhcp4c.errors import UsageError
-from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
-                           LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
-                           Error)
 from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
 from dhcp4c.lease import addr_str, parse_addr
 from dhcp4c.stats import Stats
 
 PROTOCOL = const(1)
+# Event types as private consts (values of dhcp4c.events, folded at compile time).
+_EV_STATE_CHANGED = const(1)
+_EV_LEASE_CHANGED = const(4)
+_EV_LEASE_LOST = const(5)
+_EV_NAK_RECEIVED = const(6)
+_EV_OFFER_REJECTED = const(7)
+_EV_SERVER_INFO = const(8)
+_EV_INFORM_ACKED = const(9)
+_EV_ERROR = const(10)
 _MAX_ERRORS = const(8)
 _MAX_SERVERS = const(4)
 
@@ -68,8 +74,7 @@ def lease_dict(lease, now):
     if lease is None:
         return None
     return {"address": addr_str(lease.address), "mask": _a(lease.mask),
-            "routers": [addr_str(a) for a in lease.routers],
-            "dns": [addr_str(a) for a in lease.dns], "domain": _t(lease.domain),
+            "routers": _as(lease.routers), "dns": _as(lease.dns), "domain": _t(lease.domain),
             "server_id": _a(lease.server_id), "server_addr": _a(lease.server_addr),
             "lease_time": None if lease.infinite else lease.lease_time,
             "t1": lease.t1, "t2": lease.t2, "elapsed_ms": now - lease.start,
@@ -81,6 +86,13 @@ def _a(a):
     return None if a is None else addr_str(a)
 
 
+def _as(addrs):
+    out = []
+    for a in addrs:
+        out.append(addr_str(a))
+    return out
+
+
 def _t(v):
     if v is None or isinstance(v, str):
         return v
@@ -90,33 +102,29 @@ def _t(v):
         return binascii.hexlify(v).decode()
 
 
+_LEASE_KINDS = (None, None, "acquired", "renewed", "changed")   # by event type 2..4
+
+
 def event_dict(e, now):
     """A client event as the payload of an event frame (without seq), or None."""
-    if isinstance(e, StateChanged):
+    t = e.type
+    if t == _EV_STATE_CHANGED:
         return {"event": "state", "old": S.NAMES[e.old], "new": S.NAMES[e.new], "why": e.why}
-    if isinstance(e, LeaseAcquired):
-        kind = "acquired"
-    elif isinstance(e, LeaseRenewed):
-        kind = "renewed"
-    elif isinstance(e, LeaseChanged):
-        kind = "changed"
-    else:
-        kind = None
-    if kind is not None:
-        return {"event": "lease", "kind": kind, "lease": lease_dict(e.lease, now)}
-    if isinstance(e, LeaseLost):
+    if t <= _EV_LEASE_CHANGED:
+        return {"event": "lease", "kind": _LEASE_KINDS[t], "lease": lease_dict(e.lease, now)}
+    if t == _EV_LEASE_LOST:
         return {"event": "lease_lost", "address": addr_str(e.lease.address), "why": e.why}
-    if isinstance(e, NakReceived):
+    if t == _EV_NAK_RECEIVED:
         return {"event": "nak", "server": _a(e.server_id), "message": _t(e.message)}
-    if isinstance(e, OfferRejected):
+    if t == _EV_OFFER_REJECTED:
         return {"event": "offer_rejected", "address": _a(e.yiaddr), "server": _a(e.server_id),
                 "reason": str(e.reason)}
-    if isinstance(e, ServerInfo):
+    if t == _EV_SERVER_INFO:
         return {"event": "server", "id": _a(e.server_id), "address": _a(e.src),
                 "options": sorted(e.options)}
-    if isinstance(e, InformAcked):
+    if t == _EV_INFORM_ACKED:
         return {"event": "inform", "lease": lease_dict(e.lease, now)}
-    if isinstance(e, Error):
+    if t == _EV_ERROR:
         return {"event": "error", "kind": e.kind, "message": str(e.reason)}
     return None
 
@@ -204,17 +212,18 @@ class Controller:
     # -- events --------------------------------------------------------------
     def on_event(self, e, now):
         """Record a client event (errors, servers) and queue it for subscribers."""
-        if isinstance(e, Error):
+        t = e.type
+        if t == _EV_ERROR:
             self._error(now, e.kind, str(e.reason))
-        elif isinstance(e, NakReceived):
+        elif t == _EV_NAK_RECEIVED:
             self._error(now, "nak", "NAK from {}: {}".format(addr_str(e.server_id),
                                                              _t(e.message)))
-        elif isinstance(e, OfferRejected):
+        elif t == _EV_OFFER_REJECTED:
             self._error(now, "offer", "offer of {} from {}: {}".format(
                 addr_str(e.yiaddr), _a(e.server_id), e.reason))
-        elif isinstance(e, LeaseLost):
+        elif t == _EV_LEASE_LOST:
             self._error(now, "lease", "lost {}: {}".format(addr_str(e.lease.address), e.why))
-        elif isinstance(e, ServerInfo):
+        elif t == _EV_SERVER_INFO:
             self._server(e, now)
         self.seq += 1
         subs = [c for c in self._conns.values() if c.subscribed]

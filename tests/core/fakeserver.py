@@ -9,14 +9,12 @@ Portable (CPython and MicroPython). A test drives a Client through `Run`:
     r.at(4000)                      move the clock and tick
     r.log()                         the events since last call, as short strings
 
-Every StateChanged seen is checked against dhcp4c.states.transitions(), and
+Every STATE_CHANGED event seen is checked against dhcp4c.states.transitions(), and
 every deadline against the clock (never in the past).
 """
 from dhcp4c import build, states as S
 from dhcp4c.client import Client, Config
-from dhcp4c.events import (StateChanged, LeaseAcquired, LeaseRenewed, LeaseChanged,
-                           LeaseLost, NakReceived, OfferRejected, ServerInfo, InformAcked,
-                           Error)
+from dhcp4c import events as E
 from dhcp4c.lease import addr_str
 from dhcp4c.message import decode, encode
 from dhcp4c.options import u32
@@ -112,25 +110,25 @@ class Server:
 
 def summary(e):
     """An event as a short string, for readable assertions."""
-    if isinstance(e, StateChanged):
+    if e.type == E.STATE_CHANGED:
         return "{}>{} {}".format(S.NAMES[e.old], S.NAMES[e.new], e.why)
-    if isinstance(e, LeaseAcquired):
+    if e.type == E.LEASE_ACQUIRED:
         return "acquired " + addr_str(e.lease.address)
-    if isinstance(e, LeaseRenewed):
+    if e.type == E.LEASE_RENEWED:
         return "renewed " + addr_str(e.lease.address)
-    if isinstance(e, LeaseChanged):
+    if e.type == E.LEASE_CHANGED:
         return "changed " + addr_str(e.lease.address)
-    if isinstance(e, LeaseLost):
+    if e.type == E.LEASE_LOST:
         return "lost {} {}".format(addr_str(e.lease.address), e.why)
-    if isinstance(e, NakReceived):
+    if e.type == E.NAK_RECEIVED:
         return "nak {} {}".format(addr_str(e.server_id), e.message)
-    if isinstance(e, OfferRejected):
+    if e.type == E.OFFER_REJECTED:
         return "rejected {} {}".format(addr_str(e.yiaddr), e.reason)
-    if isinstance(e, ServerInfo):
+    if e.type == E.SERVER_INFO:
         return "server " + addr_str(e.server_id)
-    if isinstance(e, InformAcked):
+    if e.type == E.INFORM_ACKED:
         return "informed " + addr_str(e.lease.address)
-    if isinstance(e, Error):
+    if e.type == E.ERROR:
         return "error {} {}".format(e.kind, e.reason)
     return repr(e)
 
@@ -175,7 +173,7 @@ class Run:
             e = self.c.next_event()
             if e is None:
                 break
-            if isinstance(e, StateChanged):
+            if e.type == E.STATE_CHANGED:
                 assert S.allowed(e.old, e.new, e.why), repr(e)
             self.events.append(e)
             out.append(summary(e))
