@@ -47,6 +47,7 @@ _POLL_MS = const(250)       # longest wait: link and control checks
 _BACKOFF_MS = const(1000)   # after an exception in a turn
 _APPLY_FIRST_MS = const(1000)  # first retry after the NIC refused the address
 _APPLY_MAX_MS = const(64000)   # retries back off up to this (as RFC 2131 §4.1's 64 s)
+_GC_MIN = const(2048)          # smallest gc.threshold (bytes allocated between collections)
 _SO_BINDTODEVICE = const(25)  # Linux; only used when the profile names a device
 _EV_LEASE_ACQUIRED = const(2)   # dhcp4c.events types, folded here
 _EV_LEASE_RENEWED = const(3)
@@ -187,6 +188,10 @@ class Firmware:
         self.apply_wait = 0
         self.apply_failed = 0
         gc.collect()
+        # Collect after every quarter of the free heap allocated: on a small
+        # heap garbage never piles up into holes too scattered for the next
+        # 576-byte datagram; on a large one this rarely runs.
+        gc.threshold(max(_GC_MIN, gc.mem_free() // 4))
         self.base = gc.mem_alloc()  # heap in use before the first exchange
         self.peak = self.base       # highest gc.mem_alloc() seen at the end of a turn
 
