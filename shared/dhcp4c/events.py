@@ -23,9 +23,9 @@ Every event is an Event; its `type` says which, and the fields follow it:
 `left` is the lease's time left in seconds when the event was made (None for
 an infinite lease). Addresses are 4-byte bytes; states are dhcp4c.states ints.
 
-One class and a table rather than a class per event: on MicroPython each
-class with its __init__ keeps ~0.27 KB of a board's heap (measured on the
-unix port), ten of them 2.7 KB, for no behaviour of their own.
+One class and a table rather than a class per event: on MicroPython a class
+with its __init__ keeps ~0.27 KB of a board's heap; net of the tables below,
+`import dhcpfw` keeps 1.3 KB less (unix port), for no loss of behaviour.
 """
 from dhcp4c import const
 
