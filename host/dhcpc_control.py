@@ -78,6 +78,9 @@ def daemon_version():
     return "unknown"
 
 
+_SUN_PATH_MAX = 107                 # Linux sockaddr_un.sun_path, less its NUL
+
+
 def _alive(path):
     """True if something accepts connections on the Unix socket `path`."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -115,7 +118,10 @@ def listen(path):
     # `path` can connect (a client polling for the file never meets
     # ECONNREFUSED between bind() and listen()).
     tmp = path + ".new"
-    _unlink_socket(tmp)             # left by a daemon killed right here
+    if len(os.fsencode(tmp)) > _SUN_PATH_MAX:
+        tmp = path                  # no room for the suffix: bind in place
+    else:
+        _unlink_socket(tmp)         # left by a daemon killed right here
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         old = os.umask(0o177)       # never a moment with wider permissions
@@ -126,10 +132,12 @@ def listen(path):
         os.chmod(tmp, 0o600)
         s.listen(8)
         s.setblocking(False)
-        os.rename(tmp, path)
+        if tmp != path:
+            os.rename(tmp, path)
     except BaseException:
         s.close()
-        _unlink_socket(tmp)
+        if tmp != path:
+            _unlink_socket(tmp)
         raise
     return s
 

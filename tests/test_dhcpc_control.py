@@ -519,3 +519,18 @@ def test_the_socket_file_appears_only_once_it_listens(tmp_path):
         raw(path).close()                           # connectable at once
     finally:
         ls.close()
+
+
+def test_a_socket_path_with_no_room_for_the_suffix_is_bound_in_place(tmp_path):
+    # sun_path holds 107 bytes: a path that long leaves no room for ".new",
+    # so the daemon binds it directly (as before) instead of failing.
+    import dhcpc_control
+    d = str(tmp_path)
+    path = os.path.join(d, "s" * (107 - len(d) - 1))
+    assert len(path) == 107
+    ls = dhcpc_control.listen(path)
+    try:
+        assert os.listdir(d) == [os.path.basename(path)]
+        raw(path).close()
+    finally:
+        ls.close()
