@@ -191,7 +191,10 @@ class Firmware:
         # Collect after every quarter of the free heap allocated: on a small
         # heap garbage never piles up into holes too scattered for the next
         # 576-byte datagram; on a large one this rarely runs.
-        gc.threshold(max(_GC_MIN, gc.mem_free() // 4))
+        try:
+            gc.threshold(max(_GC_MIN, gc.mem_free() // 4))
+        except AttributeError:      # a port built without MICROPY_GC_ALLOC_THRESHOLD
+            pass
         self.base = gc.mem_alloc()  # heap in use before the first exchange
         self.peak = self.base       # highest gc.mem_alloc() seen at the end of a turn
 
