@@ -68,6 +68,59 @@ def _import_line(out):
     return int(f[0]), int(f[1])
 
 
+# Heads in MicroPython's block map (gc_dump_alloc_table): '=' continues the
+# block before, '.' is free; 'h' is anything else: bytecode, code records,
+# qstr pools, dict tables, classes and instances.
+_KINDS = (("B", "function objects"), ("S", "str/bytes"), ("T", "tuples"), ("D", "dicts"),
+          ("L", "lists"), ("M", "modules"), ("A", "arrays"),
+          ("h", "other (bytecode, code records, qstr pools, dict tables, classes)"))
+
+
+def _blocks_by_kind(out, which):
+    """{kind letter: [objects, blocks]} from the `which`-th (0, 1) block map
+    that bench/mp/import_heap.py printed, or None when there is none."""
+    parts = out.split("MAP<")
+    if len(parts) <= which + 1:
+        return None
+    counts = {}
+    cur = None
+    for line in parts[which + 1].split(">MAP")[0].splitlines():
+        head, sep, cells = line.partition(": ")
+        if not sep or len(head) != 8:
+            continue
+        for ch in cells:
+            if ch == "=":
+                if cur is not None:
+                    counts[cur][1] += 1
+            elif ch == ".":
+                cur = None
+            else:
+                cur = ch
+                counts.setdefault(ch, [0, 0])
+                counts[ch][0] += 1
+                counts[ch][1] += 1
+    return counts
+
+
+def import_kinds(out, kept):
+    """What the import keeps by kind: [(objects, bytes, name)]. The block
+    size (32 B on the 64-bit unix port) is taken as the one that makes the
+    blocks add up to the bytes kept."""
+    a, b = _blocks_by_kind(out, 0), _blocks_by_kind(out, 1)
+    if a is None or b is None:
+        return None
+    diff = {}
+    for k in b:
+        o, n = b[k][0] - a.get(k, [0, 0])[0], b[k][1] - a.get(k, [0, 0])[1]
+        if n:
+            diff[k] = (o, n)
+    blocks = sum(n for o, n in diff.values())
+    if blocks <= 0:
+        return None
+    size = round(kept / blocks)
+    return [(diff[k][0], diff[k][1] * size, name) for k, name in _KINDS if k in diff]
+
+
 def import_heap_32bit(deployed):
     """Bytes `import dhcpfw` allocates on the WebAssembly port (collector off),
     or a reason it was skipped. What it keeps there is not a measurement
@@ -150,6 +203,11 @@ def main():
         h32 = import_heap_32bit(tmp)
         print("heap for `import dhcpfw` from the .mpy files: {} B allocated with the collector"
               " off, {} B kept after a collection (64-bit unix port)".format(*h64))
+        kinds = import_kinds(r64.stdout, h64[1])
+        if kinds:
+            print("  kept, by kind: " + "; ".join(
+                "{} {} {}".format(o, name, "{:.1f} KB".format(n / 1024) if n >= 1024
+                                  else "{} B".format(n)) for o, n, name in kinds))
         if isinstance(h32, int):
             print("  32-bit WebAssembly port: {} B allocated with the collector off, {:.0f} % of"
                   " the 64-bit figure".format(h32, 100.0 * h32 / h64[0]))

@@ -9,7 +9,11 @@
 # collector scans its stack conservatively and keeps an erratic part of the
 # import's garbage (in one run nearly all of it), so bench/firmware.py does
 # not print it.
+# On the unix port it also prints the heap block map (micropython.mem_info(1))
+# before and after, between MAP< and >MAP, for bench/firmware.py to count
+# what the import keeps by kind of object.
 import gc
+import micropython
 import binascii  # noqa: F401
 import json  # noqa: F401
 import network  # noqa: F401
@@ -18,6 +22,18 @@ import socket  # noqa: F401
 import sys  # noqa: F401
 import time  # noqa: F401
 
+MAPS = sys.platform == "linux"
+
+
+def heap_map():
+    if MAPS:
+        print("MAP<")
+        micropython.mem_info(1)
+        print(">MAP")
+
+
+gc.collect()
+heap_map()
 gc.collect()
 before = gc.mem_alloc()
 gc.disable()
@@ -27,3 +43,4 @@ allocated = gc.mem_alloc() - before
 gc.enable()
 gc.collect()
 print("IMPORT", allocated, gc.mem_alloc() - before)
+heap_map()
