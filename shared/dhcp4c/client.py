@@ -349,7 +349,7 @@ class Client:
 
     def send_failed(self, now, reason):
         """The caller could not send the last datagram; retransmission timers
-        still apply. Counted and reported as an Error event."""
+        still apply. Counted and reported as an ERROR event."""
         self._clock(now)
         self.stats.send_failed += 1
         self._event(Event(_EV_ERROR, "send", reason))

@@ -45,8 +45,8 @@ FIELDS = (None, ("old", "new", "why"), ("lease", "left"), ("lease", "left"),
           ("lease", "old", "left"), ("lease", "why"), ("server_id", "message", "src"),
           ("yiaddr", "server_id", "reason"), ("server_id", "src", "options"), ("lease",),
           ("kind", "reason"))
-NAMES = (None, "StateChanged", "LeaseAcquired", "LeaseRenewed", "LeaseChanged", "LeaseLost",
-         "NakReceived", "OfferRejected", "ServerInfo", "InformAcked", "Error")
+NAMES = (None, "STATE_CHANGED", "LEASE_ACQUIRED", "LEASE_RENEWED", "LEASE_CHANGED",
+         "LEASE_LOST", "NAK_RECEIVED", "OFFER_REJECTED", "SERVER_INFO", "INFORM_ACKED", "ERROR")
 
 
 class Event:
