@@ -7,7 +7,7 @@ decision is the Client's (STYLE 12):
 - the NIC comes from the board profile (`board.py`: `nic()`), see dhcpnic;
 - a UDP socket on 0.0.0.0:68 with SO_BROADCAST (and SO_BINDTODEVICE when the
   profile names a device: the unix virtual board);
-- the clock is Clock below: monotonic ms from ticks_ms/ticks_diff;
+- the clock is Firmware.clock(): monotonic ms from ticks_ms/ticks_diff;
 - the control protocol (dhcp4c.control) on sys.stdin/sys.stdout (or the
   profile's `control()` stream), polled with select.poll, Ctrl-C left to the
   REPL;
@@ -31,7 +31,7 @@ import time
 from dhcp4c.client import Client, Config
 from dhcp4c.control import Controller
 from dhcp4c.events import Event
-from dhcp4c.lease import Lease
+from dhcp4c.lease import Lease, parse_addr
 
 import dhcpnic
 
@@ -56,29 +56,6 @@ _EV_LEASE_LOST = const(5)
 _EV_ERROR = const(10)
 
 
-class Clock:
-    """Monotonic milliseconds since boot built from time.ticks_ms().
-
-    ticks_ms() wraps (2**30 ms, about 12.4 days, on 32-bit ports) and
-    ticks_diff() is only valid across half of that, so the counter adds the
-    difference since the last read; it stays correct as long as it is read
-    at least every ~6 days (the loop reads it every POLL_MS at most).
-    `now` is a small int for the first 2**30 ms (about 12.4 days) on 32-bit
-    boards; after that it is a heap-allocated big int (a few bytes per
-    arithmetic result, collected by gc: a known, bounded cost, accepted rather
-    than rebasing, because the Client needs one clock that never goes back)."""
-
-    def __init__(self):
-        self._last = time.ticks_ms()
-        self.now = 0
-
-    def __call__(self):
-        t = time.ticks_ms()
-        self.now += time.ticks_diff(t, self._last)
-        self._last = t
-        return self.now
-
-
 def _rand32():
     try:
         import os
@@ -89,93 +66,30 @@ def _rand32():
         return random.getrandbits(32)
 
 
-def _wall(board):
-    """Wall-clock seconds when the board keeps time across resets, else None
-    (then a stored lease has an unknown expiry and INIT-REBOOT asks the server)."""
-    return int(time.time()) if getattr(board, "RTC", False) else None
-
-
-class Store:
-    """The lease line on flash; written only when its text changes."""
-
-    def __init__(self, path):
-        self.path = path
-        self.text = None
-        self.writes = 0
-
-    def load(self, now, wall):
-        try:
-            with open(self.path) as f:
-                self.text = f.read().strip()
-            return Lease.from_text(self.text, now, wall)
-        except Exception:  # missing or garbage: start in INIT
-            return None
-
-    def save(self, text):
-        if text == self.text:
-            return
-        with open(self.path, "w") as f:
-            f.write(text or "")
-        self.text = text
-        self.writes += 1
-
-
-class Console:
-    """The control channel on a byte stream polled with select.poll.
-
-    On a board the USB/UART driver turns 0x03 into KeyboardInterrupt before
-    we read it (micropython.kbd_intr(3), left in force). Where the port does
-    not (the unix virtual board reads its pty raw), a 0x03 read here raises
-    KeyboardInterrupt too, so Ctrl-C always returns to the REPL. Bytes are
-    read one at a time and only while poll says they are there, so nothing
-    after a Ctrl-C is consumed (mpremote's Ctrl-A follows at once)."""
-
-    def __init__(self, rx=None, tx=None):
-        self.rx = rx or sys.stdin
-        self.rb = getattr(self.rx, "buffer", self.rx)
-        out = tx or sys.stdout
-        self.tx = getattr(out, "buffer", out)
-        self.poll = select.poll()
-        self.poll.register(self.rx, select.POLLIN)
-        self.buf = bytearray(64)
-
-    def read(self):
-        n = 0
-        buf = self.buf
-        while n < len(buf) and self.poll.poll(0):
-            b = self.rb.read(1)
-            if not b:
-                break
-            if b[0] == 3:
-                raise KeyboardInterrupt
-            buf[n] = b[0]
-            n += 1
-        return bytes(buf[:n]) if n else b""
-
-    def write(self, pieces):
-        """Frames as the controller's pieces (*_parts()): written one after
-        the other, not joined, so a big reply is never copied whole."""
-        if pieces:
-            for p in pieces:
-                self.tx.write(p)
-            try:
-                self.tx.flush()
-            except AttributeError:
-                pass
-
-
 class Firmware:
-    def __init__(self, board, console=None):
+    """The loop's state. The clock and the lease file are methods here rather
+    than classes of their own: on a board each class keeps ~0.2 KB of heap."""
+
+    def __init__(self, board):
         self.board = board
-        self.clock = Clock()
+        self._last = time.ticks_ms()   # clock(): ticks at the last read
+        self.now = 0                   # clock(): ms since start
         self.nic = dhcpnic.Nic(board)
         hostname = getattr(board, "HOSTNAME", None)
         self.client = Client(self.nic.mac(), Config(hostname=hostname, **getattr(
             board, "CONFIG", {})), _rand32)
         self.ctl = Controller(self.client, firmware=VERSION, board=getattr(board, "NAME", ""))
-        self.console = console or Console(*(board.control() if hasattr(board, "control")
-                                            else (None, None)))
-        self.store = Store(getattr(board, "LEASE_FILE", LEASE_FILE))
+        rx, tx = board.control() if hasattr(board, "control") else (None, None)
+        self.rx = rx or sys.stdin            # the control channel (see read())
+        self.rb = getattr(self.rx, "buffer", self.rx)
+        tx = tx or sys.stdout
+        self.tx = getattr(tx, "buffer", tx)
+        self.cpoll = select.poll()           # the control stream alone (read())
+        self.cpoll.register(self.rx, select.POLLIN)
+        self.cbuf = bytearray(64)
+        self.lease_file = getattr(board, "LEASE_FILE", LEASE_FILE)
+        self.lease_text = None      # what the lease file holds
+        self.writes = 0             # lease file writes
         self.sock = None
         self.link = None
         # Largest reply to expect: what option 57 told servers, at least 576
@@ -198,6 +112,79 @@ class Firmware:
         self.base = gc.mem_alloc()  # heap in use before the first exchange
         self.peak = self.base       # highest gc.mem_alloc() seen at the end of a turn
 
+    def clock(self):
+        """Monotonic milliseconds since start, from time.ticks_ms().
+
+        ticks_ms() wraps (2**30 ms, about 12.4 days, on 32-bit ports) and
+        ticks_diff() is only valid across half of that, so the counter adds
+        the difference since the last read; it stays correct as long as it is
+        read at least every ~6 days (the loop reads it every POLL_MS at most).
+        `now` is a small int for the first 2**30 ms on 32-bit boards; after
+        that a heap-allocated big int (a few bytes per arithmetic result,
+        collected by gc: a known, bounded cost, accepted rather than rebasing,
+        because the Client needs one clock that never goes back)."""
+        t = time.ticks_ms()
+        self.now += time.ticks_diff(t, self._last)
+        self._last = t
+        return self.now
+
+    def wall(self):
+        """Wall-clock seconds when the board keeps time across resets, else
+        None (a stored lease then has an unknown expiry and INIT-REBOOT asks
+        the server)."""
+        return int(time.time()) if getattr(self.board, "RTC", False) else None
+
+    # -- the lease line on flash: written only when its text changes ------
+    def load(self, now):
+        try:
+            with open(self.lease_file) as f:
+                self.lease_text = f.read().strip()
+            return Lease.from_text(self.lease_text, now, self.wall())
+        except Exception:  # missing or garbage: start in INIT
+            return None
+
+    def save(self, text):
+        if text == self.lease_text:
+            return
+        with open(self.lease_file, "w") as f:
+            f.write(text or "")
+        self.lease_text = text
+        self.writes += 1
+
+    # -- the control channel: a byte stream polled with select.poll --------
+    def read(self):
+        """Control bytes waiting on the stream (b"" if none).
+
+        On a board the USB/UART driver turns 0x03 into KeyboardInterrupt
+        before we read it (micropython.kbd_intr(3), left in force). Where the
+        port does not (the unix virtual board reads its pty raw), a 0x03 read
+        here raises KeyboardInterrupt too, so Ctrl-C always returns to the
+        REPL. Bytes are read one at a time and only while poll says they are
+        there, so nothing after a Ctrl-C is consumed (mpremote's Ctrl-A
+        follows at once)."""
+        n = 0
+        buf = self.cbuf
+        while n < len(buf) and self.cpoll.poll(0):
+            b = self.rb.read(1)
+            if not b:
+                break
+            if b[0] == 3:
+                raise KeyboardInterrupt
+            buf[n] = b[0]
+            n += 1
+        return bytes(buf[:n]) if n else b""
+
+    def write(self, pieces):
+        """Frames as the controller's pieces (*_parts()): written one after
+        the other, not joined, so a big reply is never copied whole."""
+        if pieces:
+            for p in pieces:
+                self.tx.write(p)
+            try:
+                self.tx.flush()
+            except AttributeError:
+                pass
+
     def open_socket(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -210,14 +197,14 @@ class Firmware:
         self.sock = s
         self.poll = select.poll()
         self.poll.register(s, select.POLLIN)
-        self.poll.register(self.console.rx, select.POLLIN)
+        self.poll.register(self.rx, select.POLLIN)
         self.bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
 
     def start(self):
         self.nic.up()
         self.open_socket()
         now = self.clock()
-        lease = self.store.load(now, _wall(self.board))
+        lease = self.load(now)
         self.link = self.nic.link()
         self.client.start(now, lease)
         if not self.link:
@@ -249,16 +236,16 @@ class Firmware:
             except Exception as exc:   # e.g. the NIC refused the address: the
                 self.report(exc)       # control channel still hears of the event
             self.ctl.on_event(e, now)
-        self.console.write(self.ctl.pending_parts(0))
+        self.write(self.ctl.pending_parts(0))
 
     def on_event(self, e, now):
         t = e.type
         if t == _EV_LEASE_ACQUIRED or t == _EV_LEASE_CHANGED:
             self.apply_wait = 0
             self.apply(e.lease, now)        # never raises: refusals are retried
-            self.store.save(e.lease.to_text(now, _wall(self.board)))
+            self.save(e.lease.to_text(now, self.wall()))
         elif t == _EV_LEASE_RENEWED:
-            self.store.save(e.lease.to_text(now, _wall(self.board)))
+            self.save(e.lease.to_text(now, self.wall()))
             if self.apply_lease is not None:
                 self.apply_lease = e.lease      # still refused: retry with the new times
         if t == _EV_LEASE_ACQUIRED or t == _EV_LEASE_RENEWED:
@@ -266,7 +253,7 @@ class Firmware:
         elif t == _EV_LEASE_LOST:
             self.apply_lease = None
             self.nic.remove()
-            self.store.save("")
+            self.save("")
 
     def apply(self, lease, now):
         """Configure the NIC; when it refuses, report and schedule a retry
@@ -304,9 +291,9 @@ class Firmware:
             if obj is self.sock or obj == self.sock:
                 self.recv(now)
             else:
-                data = self.console.read()
+                data = self.read()
                 if data:
-                    self.console.write(self.ctl.feed_parts(0, data, now))
+                    self.write(self.ctl.feed_parts(0, data, now))
                     self.drain(now)
         now = self.clock()
         self.client.tick(now)
@@ -339,7 +326,7 @@ class Firmware:
         print("dhcp4c: error", msg)
         try:
             self.ctl.on_event(Event(_EV_ERROR, "firmware", msg), self.clock())
-            self.console.write(self.ctl.pending_parts(0))
+            self.write(self.ctl.pending_parts(0))
         except Exception:   # the console itself failing must not end the loop
             pass
 
@@ -361,7 +348,7 @@ def _src(addr):
     """The 4 source-address bytes of a recvfrom() address (a bytes sockaddr
     on the unix port, a tuple ('a.b.c.d', port) on bare-metal ports)."""
     if isinstance(addr, tuple):
-        return bytes(int(x) for x in addr[0].split("."))
+        return parse_addr(addr[0])
     if len(addr) >= 8:                # struct sockaddr_in: family, port, addr
         return bytes(addr[4:8])
     return None

@@ -20,14 +20,23 @@ plain name, before it goes into an `ip` command line.
 import os
 
 _conf = {"dns": "0.0.0.0", "hostname": "mpy-unix"}
+_NAME_OK = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 
 
+# Loops rather than generator expressions: on the board each one is a
+# function object of its own, and this module sits on the heap with the rest.
 def _quad(s):
     s = str(s)
     p = s.split(".")
-    if len(p) != 4 or not all(x.isdigit() and len(x) <= 3 and int(x) <= 255 for x in p):
-        raise ValueError("not an IPv4 address: " + repr(s))
-    return ".".join(str(int(x)) for x in p)
+    if len(p) == 4:
+        out = []
+        for x in p:
+            if not x.isdigit() or len(x) > 3 or int(x) > 255:
+                break
+            out.append(str(int(x)))
+        else:
+            return ".".join(out)
+    raise ValueError("not an IPv4 address: " + repr(s))
 
 
 def _prefix(mask):
@@ -42,13 +51,15 @@ def _prefix(mask):
 
 def _mask(prefix):
     v = (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF if prefix else 0
-    return "{}.{}.{}.{}".format(v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255)
+    return "%d.%d.%d.%d" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255)
 
 
 def _ifname(name):
-    ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
-    if not name or len(name) > 15 or any(c not in ok for c in name):
+    if not name or len(name) > 15:
         raise ValueError("bad interface name")
+    for c in name:
+        if c not in _NAME_OK:
+            raise ValueError("bad interface name")
     return name
 
 
@@ -56,14 +67,6 @@ def _ip(args):
     rc = os.system("ip " + args + " >/dev/null 2>&1")
     if rc != 0:
         raise OSError(rc)
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def ipconfig(dns=None, prefer=None):
@@ -87,7 +90,11 @@ class LAN:
         self.dhcp4 = False
 
     def _sys(self, leaf):
-        return _read("/sys/class/net/{}/{}".format(self.ifname, leaf))
+        try:
+            with open("/sys/class/net/{}/{}".format(self.ifname, leaf)) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
 
     def active(self, up=None):
         if up is None:
@@ -103,8 +110,7 @@ class LAN:
     def config(self, *args, **kw):
         if args:
             if args[0] == "mac":
-                h = self._sys("address").replace(":", "")
-                return bytes(int(h[i:i + 2], 16) for i in range(0, 12, 2))
+                return bytes.fromhex(self._sys("address").replace(":", ""))
             if args[0] == "hostname":
                 return _conf["hostname"]
             raise ValueError("unknown config param")

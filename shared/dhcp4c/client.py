@@ -289,7 +289,7 @@ class Client:
 
     def __repr__(self):
         return "<Client {} {} lease {}>".format(
-            ":".join(["{:02x}".format(b) for b in self.mac]), S.NAMES[self.state], self.lease)
+            self.mac.hex(":"), S.NAMES[self.state], self.lease)
 
     # -- output ------------------------------------------------------------
     def next_datagram(self):

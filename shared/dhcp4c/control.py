@@ -129,13 +129,6 @@ def event_dict(e, now):
     return None
 
 
-class _Conn:
-    def __init__(self, limit):
-        self.reader = FrameReader(limit)
-        self.subscribed = False
-        self.queue = []
-
-
 class Controller:
     def __init__(self, client, firmware="", board="", limit=1024, queue=16):
         self.client = client
@@ -160,7 +153,11 @@ class Controller:
     def _conn(self, conn):
         c = self._conns.get(conn)
         if c is None:
-            c = self._conns[conn] = _Conn(self.limit)
+            # A connection is its FrameReader plus two attributes of ours
+            # (no class of its own: ~0.2 KB of a board's heap).
+            c = self._conns[conn] = FrameReader(self.limit)
+            c.subscribed = False
+            c.queue = []            # event frames not yet written
             self.connections += 1
         return c
 
@@ -168,7 +165,7 @@ class Controller:
         """Forget a connection (its counters stay in the totals)."""
         c = self._conns.pop(conn, None)
         if c is not None:
-            r = c.reader
+            r = c
             for i in range(len(_COUNTERS)):
                 self._base[i] += getattr(r, _ATTRS[i])
 
@@ -180,10 +177,10 @@ class Controller:
     def feed_parts(self, conn, data, now):
         """feed() as a list of pieces to write in order ([] for nothing)."""
         c = self._conn(conn)
-        c.reader.receive_data(data)
+        c.receive_data(data)
         out = []
         while True:
-            f = c.reader.next_frame()
+            f = c.next_frame()
             if f is NEED_DATA:
                 break
             r = self.handle(f, now, conn)
@@ -226,7 +223,10 @@ class Controller:
         elif t == _EV_SERVER_INFO:
             self._server(e, now)
         self.seq += 1
-        subs = [c for c in self._conns.values() if c.subscribed]
+        subs = []
+        for c in self._conns.values():
+            if c.subscribed:
+                subs.append(c)
         if not subs:
             return
         d = event_dict(e, now)
@@ -309,13 +309,16 @@ class Controller:
         if cmd == "state":
             return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
                     "lease": lease_dict(c.lease, now)}
+        out = []     # loops, not comprehensions: no function objects on a board
         if cmd == "server":
-            return {"servers": [{"id": _a(s[0]), "address": _a(s[1]),
-                                 "options": _hexopts(s[2]), "seen_ms_ago": now - s[3],
-                                 "count": s[4]} for s in self.servers]}
+            for s in self.servers:
+                out.append({"id": _a(s[0]), "address": _a(s[1]), "options": _hexopts(s[2]),
+                            "seen_ms_ago": now - s[3], "count": s[4]})
+            return {"servers": out}
         if cmd == "errors":
-            return {"errors": [{"ago_ms": now - e[0], "kind": e[1], "message": e[2]}
-                               for e in self.errors], "total": self.errors_total}
+            for e in self.errors:
+                out.append({"ago_ms": now - e[0], "kind": e[1], "message": e[2]})
+            return {"errors": out, "total": self.errors_total}
         if cmd == "subscribe" or cmd == "unsubscribe":
             k = self._conn(conn)
             k.subscribed = cmd == "subscribe"
@@ -344,7 +347,7 @@ class Controller:
             self._base = [0] * len(_COUNTERS)
             for c in self._conns.values():
                 for a in _ATTRS:
-                    setattr(c.reader, a, 0)
+                    setattr(c, a, 0)
             self.frames_out = self.errors_sent = self.events_sent = 0
             self.events_dropped = self.no_id = 0
             self.connections = len(self._conns)
@@ -356,7 +359,7 @@ class Controller:
         for i in range(len(_COUNTERS)):
             n = self._base[i]
             for c in self._conns.values():
-                n += getattr(c.reader, _ATTRS[i])
+                n += getattr(c, _ATTRS[i])
             d[_COUNTERS[i]] = n
         d["frames_out"] = self.frames_out
         d["errors_sent"] = self.errors_sent

@@ -40,7 +40,10 @@ def parse_addr(s):
 
 
 def _addrs_str(lst):
-    return "[" + ", ".join([addr_str(a) for a in lst]) + "]"
+    out = []
+    for a in lst:
+        out.append(addr_str(a))
+    return "[" + ", ".join(out) + "]"
 
 
 class Lease:

@@ -136,7 +136,7 @@ class Message:
         t = self.msg_type
         return "<Message {} xid={:08x} yiaddr={} options={}>".format(
             MSG_NAMES[t] if t < len(MSG_NAMES) else t, uint(self.xid),
-            ".".join([str(b) for b in self.yiaddr]), self.order)
+            "%d.%d.%d.%d" % tuple(self.yiaddr), self.order)
 
     # -- raw options -------------------------------------------------------
     @property
@@ -324,7 +324,11 @@ def _codes(msg):
     """Option codes in wire order; ones put straight into msg.options go last."""
     codes = msg.order
     if len(codes) != len(msg.options):
-        codes = codes + sorted([c for c in msg.options if c not in codes])
+        rest = []
+        for c in msg.options:
+            if c not in codes:
+                rest.append(c)
+        codes = codes + sorted(rest)
     return codes
 
 

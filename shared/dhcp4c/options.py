@@ -59,7 +59,10 @@ def text(value):
     try:
         return raw.decode("utf-8")
     except UnicodeError:
-        return "".join([chr(b) for b in raw])
+        out = []
+        for b in raw:       # a loop, not a comprehension: no function object on a board
+            out.append(chr(b))
+        return "".join(out)
 
 
 def encode_name(name):
@@ -88,7 +91,10 @@ def client_id_hw(mac, htype=1):
 
 def prl(codes):
     """Option 55 from a list of option codes."""
-    return bytes([c & 0xFF for c in codes])
+    out = bytearray(len(codes))
+    for i in range(len(out)):
+        out[i] = codes[i] & 0xFF
+    return bytes(out)
 
 
 def u32(n):

@@ -189,7 +189,10 @@ HAVE_LEASE = (BOUND, RENEWING, REBINDING)
 def transitions():
     """The edges as (from, to, why) tuples, in table order."""
     e = _EDGES
-    return [(e[i], e[i + 1], WHYS[e[i + 2]]) for i in range(0, len(e), 3)]
+    out = []
+    for i in range(0, len(e), 3):
+        out.append((e[i], e[i + 1], WHYS[e[i + 2]]))
+    return out
 
 
 def allowed(old, new, why):
