@@ -74,9 +74,9 @@ class Firmware:
         self.board = board
         self._last = time.ticks_ms()   # clock(): ticks at the last read
         self.now = 0                   # clock(): ms since start
-        self.nic = dhcpnic.Nic(board)
+        self.nic = board.nic()
         hostname = getattr(board, "HOSTNAME", None)
-        self.client = Client(self.nic.mac(), Config(hostname=hostname, **getattr(
+        self.client = Client(dhcpnic.mac(self.nic), Config(hostname=hostname, **getattr(
             board, "CONFIG", {})), _rand32)
         self.ctl = Controller(self.client, firmware=VERSION, board=getattr(board, "NAME", ""))
         rx, tx = board.control() if hasattr(board, "control") else (None, None)
@@ -201,11 +201,11 @@ class Firmware:
         self.bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
 
     def start(self):
-        self.nic.up()
+        dhcpnic.up(self.nic, self.board)
         self.open_socket()
         now = self.clock()
         lease = self.load(now)
-        self.link = self.nic.link()
+        self.link = dhcpnic.link(self.nic, self.board)
         self.client.start(now, lease)
         if not self.link:
             self.client.link_down(now)
@@ -252,14 +252,14 @@ class Firmware:
             self.heap_line()
         elif t == _EV_LEASE_LOST:
             self.apply_lease = None
-            self.nic.remove()
+            dhcpnic.remove(self.nic)
             self.save("")
 
     def apply(self, lease, now):
         """Configure the NIC; when it refuses, report and schedule a retry
         (back-off doubling from _APPLY_FIRST_MS to _APPLY_MAX_MS)."""
         try:
-            self.nic.apply(lease)
+            dhcpnic.apply(self.nic, lease)
         except Exception as exc:
             self.apply_failed += 1
             w = self.apply_wait
@@ -274,7 +274,7 @@ class Firmware:
 
     def turn(self):
         now = self.clock()
-        link = self.nic.link()
+        link = dhcpnic.link(self.nic, self.board)
         if link != self.link:
             self.link = link
             if link:
@@ -359,10 +359,4 @@ def run(board=None):
         import board
     fw = Firmware(board)
     print("dhcp4c firmware", VERSION, "on", getattr(board, "NAME", "?"))
-    try:
-        fw.run()
-    finally:
-        try:
-            fw.nic.close()
-        except Exception:
-            pass
+    fw.run()     # Ctrl-C ends it; the NIC keeps the lease's address (still ours)

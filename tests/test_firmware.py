@@ -273,7 +273,7 @@ def test_demo_says_it_needs_root():
 # fragmented heap refuses the Client's 576-byte buffer).
 def test_lease_cycle_under_a_small_heap(lab):
     srv = lab.dnsmasq()
-    b = VBoard(lab, heapsize="88k")
+    b = VBoard(lab, heapsize="84k")
     b.flash()
     ip = b.wait_state("BOUND")["lease"]["address"]
     assert addrs(lab) == [ip + "/24"]
@@ -359,7 +359,7 @@ import dhcpfw, board
 from dhcp4c.states import BOUND
 fw = dhcpfw.Firmware(board)
 fw.run(until=lambda f: f.client.state == BOUND)
-print("RESULT", fw.errors, fw.nic.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
+print("RESULT", fw.errors, fw.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
       fw.ctl.errors[-1][1])
 """
 
@@ -421,7 +421,7 @@ fw = dhcpfw.Firmware(board)
 fw.run(until=lambda f: f.client.state == BOUND and f.apply_failed == 2
        and f.apply_lease is None)
 r = board.refused
-print("RESULT", fw.apply_failed, fw.nic.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
+print("RESULT", fw.apply_failed, fw.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
       time.ticks_diff(r[1], r[0]), time.ticks_diff(r[2], r[1]), fw.client.state == BOUND)
 """
 

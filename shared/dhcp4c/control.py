@@ -154,10 +154,12 @@ class Controller:
         c = self._conns.get(conn)
         if c is None:
             # A connection is its FrameReader plus two attributes of ours
-            # (no class of its own: ~0.2 KB of a board's heap).
-            c = self._conns[conn] = FrameReader(self.limit)
+            # (no class of its own: ~0.2 KB of a board's heap), set before it
+            # is stored, so a MemoryError on the way leaves no half-made one.
+            c = FrameReader(self.limit)
             c.subscribed = False
             c.queue = []            # event frames not yet written
+            self._conns[conn] = c
             self.connections += 1
         return c
 
