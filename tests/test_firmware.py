@@ -264,13 +264,13 @@ def test_demo_says_it_needs_root():
 
 
 # Issue 6 asks for a lease cycle under -X heapsize=64k. Loaded from .mpy
-# files, the code alone keeps ~73 KB of heap on this 64-bit unix port
+# files, the code alone keeps ~69 KB of heap on this 64-bit unix port
 # (a 32-bit port allocates 2/3 as much: bench/firmware.py; docs/firmware.md,
 # "Heap"), so 64k cannot work here until the code shrinks by about a third.
-# 88k is the smallest 4k step that runs this cycle without a MemoryError
-# today (84k runs out); this guards it. It needs main.py's one-at-a-time
-# import and the firmware's gc.threshold: without them 92k fails (a
-# fragmented heap refuses the Client's 576-byte buffer).
+# 84k is the smallest 4k step that runs this cycle without a MemoryError
+# today (80k runs out); this guards it. It needs main.py's one-at-a-time
+# import and the firmware's gc.threshold: without them, when 88k was the
+# floor, 92k failed (a fragmented heap refused the Client's 576-byte buffer).
 def test_lease_cycle_under_a_small_heap(lab):
     srv = lab.dnsmasq()
     b = VBoard(lab, heapsize="84k")
