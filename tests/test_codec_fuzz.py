@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dhcp4c.errors import MalformedError
 from dhcp4c.ipudp import build_ip_udp, parse_ip_udp
+from dhcp4c import values as V
 from dhcp4c.message import decode, encode
 from dhcp4c.values import KINDS, decode_domains, decode_routes, value
 from strategies import messages
@@ -33,12 +34,12 @@ def _decode_everything(raw):
         return None
     for code in m.order:
         try:
-            m.value(code)
+            V.option(m, code)
         except MalformedError:
             pass
-    for reader in (m.routes, m.search):
+    for reader in (V.routes, V.search):
         try:
-            reader()
+            reader(m)
         except MalformedError:
             pass
     return m

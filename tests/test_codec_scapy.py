@@ -4,6 +4,7 @@ from scapy.layers.dhcp import BOOTP, DHCP, DHCPOptionsField
 from scapy.layers.inet import IP, UDP
 
 from dhcp4c.ipudp import build_ip_udp, parse_ip_udp
+from dhcp4c import values as V
 from dhcp4c.message import decode, encode
 from strategies import b4, messages, option_value
 
@@ -64,9 +65,9 @@ def test_we_read_what_scapy_builds(xid, yiaddr, server, lease, routers, mtype, h
         ("param_req_list", prl), ("subnet_mask", _ip(mask)), (200, unknown), "end"])
     m = decode(bytes(pkt))
     assert m.op == 2 and m.xid == xid.to_bytes(4, "big") and m.flags == flags
-    assert m.yiaddr == yiaddr and m.hw_addr() == b"\x02\x00\x00\x00\x00\x01"
+    assert m.yiaddr == yiaddr and m.chaddr[:m.hlen] == b"\x02\x00\x00\x00\x00\x01"
     assert m.msg_type == mtype and m.addr(54) == server and m.u32(51) == lease
-    assert m.addrs(3) == routers and m.get(12) == host and m.value(55) == prl
+    assert m.addrs(3) == routers and m.get(12) == host and V.option(m, 55) == prl
     assert m.addr(1) == mask and m.get(200) == unknown
     assert m.order == [53, 54, 51, 3, 12, 55, 1, 200]
 

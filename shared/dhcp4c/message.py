@@ -157,16 +157,9 @@ class Message:
             del self.options[code]
             self.order.remove(code)
 
-    # -- typed access: None when absent, MalformedError when misshapen ------
-    # value(), routes() and search() read through dhcp4c.values, imported
-    # when first asked for: a board's client never asks, and goes without it.
-    def value(self, code):
-        raw = self.options.get(code)
-        if raw is None:
-            return None
-        from dhcp4c.values import value
-        return value(code, raw)
-
+    # -- what the client reads: None when absent, MalformedError when misshapen.
+    # Every other option typed: dhcp4c.values (option(), routes(), search()),
+    # which boards go without.
     def _sized(self, code, size):
         raw = self.options.get(code)
         if raw is not None:
@@ -180,42 +173,13 @@ class Message:
         raw = self.options.get(code)
         return None if raw is None else split4(code, raw)
 
-    def _uint(self, code, size):
-        raw = self._sized(code, size)
-        return None if raw is None else uint(raw)
-
-    def u8(self, code):
-        return self._uint(code, 1)
-
-    def u16(self, code):
-        return self._uint(code, 2)
-
     def u32(self, code):
-        return self._uint(code, 4)
+        raw = self._sized(code, 4)
+        return None if raw is None else uint(raw)
 
     def text(self, code):
         raw = self.options.get(code)
         return None if raw is None else text(raw)
-
-    def routes(self):
-        """RFC 3442 routes from 121, else Microsoft's 249; None if neither."""
-        raw = self.options.get(121)
-        if raw is None:
-            raw = self.options.get(249)
-        if raw is None:
-            return None
-        from dhcp4c.values import decode_routes
-        return decode_routes(raw)
-
-    def search(self):
-        raw = self.options.get(119)
-        if raw is None:
-            return None
-        from dhcp4c.values import decode_domains
-        return decode_domains(raw)
-
-    def hw_addr(self):
-        return bytes(self._hdr[28:28 + min(self._hdr[2], 16)])
 
 
 # decode()'s one look at each option code: the RFC 2132 fixed sizes of

@@ -9,7 +9,7 @@ itself and raises MalformedError on a bad shape.
 
 The client on a board never needs these (it reads addresses, integers and
 text through dhcp4c.options), so boards go without this module; host tools,
-tests and Message.value()/routes()/search() use it.
+tests, and option()/routes()/search() below for a decoded Message, use it.
 """
 from dhcp4c import const
 from dhcp4c.errors import MalformedError
@@ -195,3 +195,26 @@ def value(code, raw):
     if kind == EMPTY:
         return True
     return bytes(raw)
+
+
+# -- a decoded Message's options, typed: None when absent ----------------------
+# (functions here rather than Message methods: a board keeps every method of
+# Message on its heap, and never asks for these)
+def option(msg, code):
+    """Option `code` of `msg` as value() types it."""
+    raw = msg.options.get(code)
+    return None if raw is None else value(code, raw)
+
+
+def routes(msg):
+    """RFC 3442 routes from 121, else Microsoft's 249 (same format)."""
+    raw = msg.options.get(121)
+    if raw is None:
+        raw = msg.options.get(249)
+    return None if raw is None else decode_routes(raw)
+
+
+def search(msg):
+    """RFC 3397 domain search list (119)."""
+    raw = msg.options.get(119)
+    return None if raw is None else decode_domains(raw)
