@@ -17,6 +17,7 @@ HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
 sys.path.insert(0, HERE + "/../shared")
 
 from dhcp4c import build  # noqa: E402
+from dhcp4c.server import reply  # noqa: E402
 from dhcp4c.client import Client, Config  # noqa: E402
 from dhcp4c.message import encode  # noqa: E402
 from dhcp4c.options import u32  # noqa: E402
@@ -61,8 +62,8 @@ def templates():
     req = build.discover(b"\x00\x00\x00\x00", MAC, [])
     opts = [(1, b"\xff\xff\xff\x00"), (3, SID), (6, SID), (15, b"example.org"),
             (51, u32(3600))]
-    offer = bytearray(encode(build.reply(req, 2, ADDR, SID, opts)))
-    ack = bytearray(encode(build.reply(req, 5, ADDR, SID, opts)))
+    offer = bytearray(encode(reply(req, 2, ADDR, SID, opts)))
+    ack = bytearray(encode(reply(req, 5, ADDR, SID, opts)))
     return offer, ack
 
 

@@ -24,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "core"))
 
 from fakeserver import FakeRand, MAC, SID, SID2, ADDR, ADDR2, ip  # noqa: E402
-from dhcp4c import build, states as S  # noqa: E402
+from dhcp4c import states as S  # noqa: E402
+from dhcp4c.server import reply  # noqa: E402
 from dhcp4c.client import Client, Config, check_addr  # noqa: E402
 from dhcp4c.errors import UsageError  # noqa: E402
 from dhcp4c import events as E  # noqa: E402
@@ -167,7 +168,7 @@ class ClientMachine(RuleBasedStateMachine):
         if addr is None:
             addr = req.get(50) or (req.ciaddr if req.ciaddr != b"\0\0\0\0" else ADDR)
         opts = _lease_options(mask, lease, t1, t2)
-        m = build.reply(req, kind, addr if kind != 6 else None, server, opts)
+        m = reply(req, kind, addr if kind != 6 else None, server, opts)
         if sid_missing:
             m.remove(54)
         if mangle == "xid":
@@ -189,16 +190,16 @@ class ClientMachine(RuleBasedStateMachine):
         t = req.msg_type
         opts = _lease_options(ip("255.255.255.0"), lease, t1, t2)
         if t == 1:
-            m = build.reply(req, 2, req.get(50) or ADDR, server, opts)
+            m = reply(req, 2, req.get(50) or ADDR, server, opts)
         elif t == 3:
             sid = req.get(54)
             if sid is None:
                 sid = self.c.lease.server_id if self.c.lease is not None and server == SID \
                     else server
             addr = req.get(50) or req.ciaddr
-            m = build.reply(req, 6 if nak == 0 else 5, None if nak == 0 else addr, sid, opts)
+            m = reply(req, 6 if nak == 0 else 5, None if nak == 0 else addr, sid, opts)
         elif t == 8:
-            m = build.reply(req, 5, None, server, [(6, SID)])
+            m = reply(req, 5, None, server, [(6, SID)])
         else:
             return
         self.c.receive(encode(m), self.now, m.get(54))

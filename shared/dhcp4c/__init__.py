@@ -13,6 +13,7 @@ this file imports nothing, so a board pays only for what it uses:
     dhcp4c.constants  message type names, the infinite lease
     dhcp4c.optnames   option names for display (host tools only)
     dhcp4c.diagram    the state machine as Graphviz (host tools only)
+    dhcp4c.server     a server's reply, for fake servers (tests, benchmarks only)
 """
 
 

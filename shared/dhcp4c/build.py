@@ -6,7 +6,7 @@
 keeps only what table 5 allows in that message; the fields and options the
 protocol itself needs (50, 54, 53, ciaddr, flags) come from the arguments.
 """
-from dhcp4c.message import Message, ZERO4
+from dhcp4c.message import Message
 
 # RFC 2131 table 5: options set by the constructors themselves, never by opts.
 _MANAGED = (50, 52, 53, 54)
@@ -90,20 +90,3 @@ def inform(xid, mac, opts, ciaddr, secs=0):
     m = _base(8, xid, mac, secs)
     m.ciaddr = bytes(ciaddr)
     return _add(m, opts, drop=_MANAGED + (51,))
-
-
-def reply(request, msg_type, yiaddr, server_id, options=()):
-    """A server's reply to `request` (for fake servers, tests and benchmarks)."""
-    m = Message(2)
-    m.htype = request.htype
-    m.hlen = request.hlen
-    m.xid = request.xid
-    m.flags = request.flags
-    m.giaddr = request.giaddr
-    m.chaddr = request.chaddr
-    m.yiaddr = bytes(yiaddr) if yiaddr else ZERO4
-    m.set(53, bytes((msg_type,)))
-    m.set(54, server_id)
-    for code, raw in options:
-        m.set(code, raw)
-    return m

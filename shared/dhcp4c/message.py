@@ -28,53 +28,62 @@ class _Field:
     size 1 and 2: an int (a byte, a big-endian word); other sizes: bytes of
     exactly that size, or, for sname/file (`overload` = their RFC 2132 §9.3
     option 52 bit), text up to the first NUL, empty when overloaded.
-    One class for every kind: properties made by a factory cost two closures
-    each, and these 14 instances keep 2.6 KB less heap on the unix port.
+    One class for every kind (properties made by a factory cost two closures
+    each), and its whole spec in one int attribute, at | size << 8 |
+    overload << 16: on a board an instance with one attribute keeps half the
+    heap of one with four (the 14 fields: 0.9 KB less on the unix port).
     """
 
-    def __init__(self, name, at, size, overload=0):
-        self.name = name
-        self.at = at
-        self.size = size
-        self.overload = overload
+    def __init__(self, at, size, overload=0):
+        self.spec = at | size << 8 | overload << 16
 
     def __get__(self, msg, cls=None):
         if msg is None:
             return self
-        at = self.at
-        size = self.size
+        s = self.spec
+        at = s & 0xFF
+        size = (s >> 8) & 0xFF
         hdr = msg._hdr
         if size == 1:
             return hdr[at]
         if size == 2:
             return (hdr[at] << 8) | hdr[at + 1]
-        if msg._ov & self.overload:
+        ov = s >> 16
+        if msg._ov & ov:
             return b""
         raw = bytes(hdr[at:at + size])
-        if self.overload:
+        if ov:
             n = raw.find(b"\x00")
             if n >= 0:
                 return raw[:n]
         return raw
 
     def __set__(self, msg, v):
-        at = self.at
-        size = self.size
+        s = self.spec
+        at = s & 0xFF
+        size = (s >> 8) & 0xFF
+        ov = s >> 16
         hdr = msg._writable()
         if size == 1:
             hdr[at] = v & 0xFF
         elif size == 2:
             hdr[at] = (v >> 8) & 0xFF
             hdr[at + 1] = v & 0xFF
-        elif self.overload:
-            if len(v) > size:
-                raise UsageError("{} is {} bytes, at most {}".format(self.name, len(v), size))
+        elif len(v) > size or (not ov and len(v) != size):
+            raise UsageError("{} must be {}{} bytes, not {}".format(
+                self._name(), "at most " if ov else "", size, len(v)))
+        elif ov:
             hdr[at:at + size] = bytes(v) + bytes(size - len(v))
-            msg._ov &= ~self.overload
+            msg._ov &= ~ov
         else:
-            if len(v) != size:
-                raise UsageError("{} must be {} bytes, not {}".format(self.name, size, len(v)))
             hdr[at:at + size] = v
+
+    def _name(self):
+        """This field's attribute name (for error messages only)."""
+        for n in dir(Message):
+            if getattr(Message, n, None) is self:
+                return n
+        return "field"
 
 
 class Message:
@@ -90,20 +99,20 @@ class Message:
     came. Use set()/remove() to keep both in step.
     """
 
-    op = _Field("op", 0, 1)
-    htype = _Field("htype", 1, 1)
-    hlen = _Field("hlen", 2, 1)
-    hops = _Field("hops", 3, 1)
-    xid = _Field("xid", 4, 4)
-    secs = _Field("secs", 8, 2)
-    flags = _Field("flags", 10, 2)
-    ciaddr = _Field("ciaddr", 12, 4)
-    yiaddr = _Field("yiaddr", 16, 4)
-    siaddr = _Field("siaddr", 20, 4)
-    giaddr = _Field("giaddr", 24, 4)
-    chaddr = _Field("chaddr", 28, 16)
-    sname = _Field("sname", 44, 64, 2)   # RFC 2132 §9.3 option 52 bits: 1 file, 2 sname
-    file = _Field("file", 108, 128, 1)
+    op = _Field(0, 1)
+    htype = _Field(1, 1)
+    hlen = _Field(2, 1)
+    hops = _Field(3, 1)
+    xid = _Field(4, 4)
+    secs = _Field(8, 2)
+    flags = _Field(10, 2)
+    ciaddr = _Field(12, 4)
+    yiaddr = _Field(16, 4)
+    siaddr = _Field(20, 4)
+    giaddr = _Field(24, 4)
+    chaddr = _Field(28, 16)
+    sname = _Field(44, 64, 2)   # RFC 2132 §9.3 option 52 bits: 1 file, 2 sname
+    file = _Field(108, 128, 1)
 
     def __init__(self, op=1, _hdr=None):
         if _hdr is None:

@@ -76,6 +76,3 @@ class Stats:
         d["drops"] = _named(DROP_NAMES, self.drops)
         d["state_ms"] = _named(NAMES, self.state_ms)
         return d
-
-    def __repr__(self):
-        return "<Stats {}>".format(self.as_dict())

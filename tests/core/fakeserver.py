@@ -12,7 +12,8 @@ Portable (CPython and MicroPython). A test drives a Client through `Run`:
 Every STATE_CHANGED event seen is checked against dhcp4c.states.transitions(), and
 every deadline against the clock (never in the past).
 """
-from dhcp4c import build, states as S
+from dhcp4c import states as S
+from dhcp4c.server import reply
 from dhcp4c.client import Client, Config
 from dhcp4c import events as E
 from dhcp4c.lease import addr_str
@@ -46,7 +47,7 @@ class FakeRand:
 
 
 class Server:
-    """Builds replies to the client's messages (dhcp4c.build.reply)."""
+    """Builds replies to the client's messages (dhcp4c.server.reply)."""
 
     def __init__(self, sid=SID, addr=ADDR, lease=3600, t1=None, t2=None, mask=MASK,
                  router=SID, dns=(DNS,), domain=b"example.org", extra=()):
@@ -84,7 +85,7 @@ class Server:
             yiaddr = self.addr
         if options is None:
             options = self.options()
-        return encode(build.reply(req, mtype, yiaddr, self.sid, options))
+        return encode(reply(req, mtype, yiaddr, self.sid, options))
 
     def offer(self, req, yiaddr=None, options=None):
         return self.reply(req, 2, yiaddr, options)

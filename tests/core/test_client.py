@@ -4,6 +4,7 @@ rebinding, expiry, duplicates and late replies. Runs on CPython and MicroPython.
 from portable import unhex
 from fakeserver import Run, Server, MAC, SID, SID2, ADDR, MASK, DNS
 from dhcp4c import build, states as S
+from dhcp4c.server import reply
 from dhcp4c.client import Config
 from dhcp4c.message import decode, encode
 from dhcp4c import stats as T
@@ -347,7 +348,7 @@ def test_ack_server_and_address_checks():
     assert r.c.stats.drops[T.DROP_SERVER_MISMATCH] == 1
     r.recv(SRV.ack(req, yiaddr=b"\xc0\x00\x02\x63"))   # not the address offered
     assert r.c.stats.drops[T.DROP_ADDR_MISMATCH] == 1
-    m = build.reply(req, 5, ADDR, SID, SRV.options())
+    m = reply(req, 5, ADDR, SID, SRV.options())
     m.remove(54)
     r.recv(encode(m))
     assert r.c.stats.drops[T.DROP_NO_SERVER_ID] == 1

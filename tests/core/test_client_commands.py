@@ -3,7 +3,8 @@ renew, rebind, link down/up, inform), INIT-REBOOT from a stored lease, misuse,
 the lease's text form and the DOT export. Runs on CPython and MicroPython."""
 from portable import raises
 from fakeserver import Run, Server, MAC, SID, SID2, ADDR, ADDR2
-from dhcp4c import build, states as S
+from dhcp4c import states as S
+from dhcp4c.server import reply
 from dhcp4c.client import Client, Config
 from dhcp4c.errors import MalformedError, UsageError
 from dhcp4c.lease import Lease
@@ -75,7 +76,7 @@ def test_repeated_naks_back_off():
 
 def test_nak_without_server_id_dropped():
     r, req = requesting()
-    m = build.reply(req, 6, None, SID)
+    m = reply(req, 6, None, SID)
     m.remove(54)
     r.recv(encode(m))
     assert r.c.state == S.REQUESTING and r.c.stats.drops[T.DROP_NO_SERVER_ID] == 1

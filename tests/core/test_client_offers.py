@@ -1,7 +1,8 @@
 """Offer evaluation: every rejection reason, counted and reported; preference
 for the requested address. Runs on CPython and MicroPython."""
 from fakeserver import Run, Server, MAC, SID, SID2, ADDR, ADDR2, ip
-from dhcp4c import build, states as S
+from dhcp4c import states as S
+from dhcp4c.server import reply
 from dhcp4c.client import Config
 from dhcp4c.message import encode
 from dhcp4c import stats as T
@@ -43,7 +44,7 @@ def test_offers_rejected_for_each_reason():
 
 def test_offer_without_server_id_rejected():
     r, d = _selecting()
-    m = build.reply(d, 2, ADDR, SID, Server().options())
+    m = reply(d, 2, ADDR, SID, Server().options())
     m.remove(54)
     r.recv(encode(m))
     assert r.log() == ["rejected 192.0.2.50 no server id"]

@@ -5,6 +5,7 @@ are quoted from the RFC text; real server replies live in vectors.py.
 """
 from portable import raises, unhex
 from dhcp4c import build, options as O, values as V
+from dhcp4c.server import reply
 from dhcp4c.errors import MalformedError, UsageError
 from dhcp4c.message import decode, encode, encode_into
 
@@ -30,7 +31,7 @@ GOLDEN_DISCOVER = unhex(
 
 def _reply(msg_type=5, options=()):
     req = build.discover(XID, MAC, OPTS)
-    return build.reply(req, msg_type, ADDR, SERVER, options)
+    return reply(req, msg_type, ADDR, SERVER, options)
 
 
 def _with_options(opt_hex, head=None):
