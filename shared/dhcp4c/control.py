@@ -22,8 +22,6 @@ counted drops, bad requests get error responses. Commands call the Client's
 own methods, so the client state machine decides what is allowed
 (UsageError becomes a `not_allowed` reply).
 """
-import binascii
-
 from dhcp4c import const, states as S
 from dhcp4c.errors import UsageError
 from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
@@ -61,7 +59,7 @@ class _Reply(Exception):
 def _hexopts(options):
     d = {}
     for code in options:
-        d[str(code)] = binascii.hexlify(options[code]).decode()
+        d[code] = options[code].hex()   # json writes the int key as "code"
     return d
 
 
@@ -70,7 +68,9 @@ def _left(at, now):
 
 
 def lease_dict(lease, now):
-    """A Lease as the JSON object of the `state` reply (times relative to now)."""
+    """A Lease as the JSON object of the `state` reply (times relative to now).
+    Its "options" are keyed by the int code, which json writes as a string:
+    one allocation less per option on a board (str(code) would be a new str)."""
     if lease is None:
         return None
     return {"address": addr_str(lease.address), "mask": _a(lease.mask),
@@ -99,7 +99,7 @@ def _t(v):
     try:
         return bytes(v).decode()
     except UnicodeError:
-        return binascii.hexlify(v).decode()
+        return bytes(v).hex()
 
 
 _LEASE_KINDS = (None, None, "acquired", "renewed", "changed")   # by event type 2..4
@@ -387,7 +387,7 @@ class Controller:
             self.client.reconfigure()
         cid = cfg.client_id
         if cid is not None and not isinstance(cid, str):
-            cid = binascii.hexlify(cid).decode()
+            cid = bytes(cid).hex()
         return {"client_id": cid, "hostname": _t(cfg.hostname),
                 "requested": _a(cfg.requested)}
 
