@@ -287,10 +287,6 @@ class Client:
         self._events = []
         self._buf = bytearray(_BUF_SIZE)  # every message is written here (no per-send buffer)
 
-    def __repr__(self):
-        return "<Client {} {} lease {}>".format(
-            self.mac.hex(":"), S.NAMES[self.state], self.lease)
-
     # -- output ------------------------------------------------------------
     def next_datagram(self):
         """Next (payload_bytes, dst) to send to port 67, or None. dst None: broadcast."""

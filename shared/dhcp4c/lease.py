@@ -39,13 +39,6 @@ def parse_addr(s):
     return bytes(out)
 
 
-def _addrs_str(lst):
-    out = []
-    for a in lst:
-        out.append(addr_str(a))
-    return "[" + ", ".join(out) + "]"
-
-
 class Lease:
     def __init__(self, address, server_id=None, lease_time=None, t1=None, t2=None,
                  start=0, mask=None, routers=(), dns=(), domain=None,
@@ -142,8 +135,8 @@ class Lease:
         return lease
 
     def __repr__(self):
-        return ("<Lease {} mask {} routers {} dns {} domain {} lease {} T1 {} T2 {} "
-                "server {} from {}>").format(
-            addr_str(self.address), addr_str(self.mask), _addrs_str(self.routers),
-            _addrs_str(self.dns), self.domain, "infinite" if self.infinite else self.lease_time,
-            self.t1, self.t2, addr_str(self.server_id), addr_str(self.server_addr))
+        # Short: every line of code here is kept on a board's heap, and
+        # control.lease_dict() (dhcpctl state) shows the whole lease.
+        return "<Lease %s mask %s server %s lease %s s>" % (
+            addr_str(self.address), addr_str(self.mask), addr_str(self.server_id),
+            "inf" if self.infinite else self.lease_time)
