@@ -67,8 +67,9 @@ def _rand32():
 
 
 class Firmware:
-    """The loop's state. The clock and the lease file are methods here rather
-    than classes of their own: on a board each class keeps ~0.2 KB of heap."""
+    """The loop's state. The clock, the lease file and the control stream are
+    methods here rather than classes of their own: on a board each class
+    keeps ~0.2 KB of heap."""
 
     def __init__(self, board):
         self.board = board
