@@ -90,7 +90,6 @@ class Firmware:
         self.cbuf = bytearray(64)
         self.lease_file = getattr(board, "LEASE_FILE", LEASE_FILE)
         self.lease_text = None      # what the lease file holds
-        self.writes = 0             # lease file writes
         self.sock = None
         self.link = None
         # Largest reply to expect: what option 57 told servers, at least 576
@@ -150,7 +149,6 @@ class Firmware:
         with open(self.lease_file, "w") as f:
             f.write(text or "")
         self.lease_text = text
-        self.writes += 1
 
     # -- the control channel: a byte stream polled with select.poll --------
     def read(self):
