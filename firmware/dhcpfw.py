@@ -28,18 +28,13 @@ import socket
 import sys
 import time
 
+from dhcp4c import const
 from dhcp4c.client import Client, Config
 from dhcp4c.control import Controller
 from dhcp4c.events import Event
 from dhcp4c.lease import Lease, parse_addr
 
 import dhcpnic
-
-try:
-    from micropython import const
-except ImportError:  # CPython (syntax checks only)
-    def const(x):
-        return x
 
 VERSION = "0.1.0"
 LEASE_FILE = "dhcp4c.lease"

@@ -117,22 +117,10 @@ class LAN:
         if "hostname" in kw:
             hostname(kw["hostname"])
 
-    def _set(self, ip, prefix, gw):
-        ip = _quad(ip)
-        _ip("-4 addr flush dev {}".format(self.ifname))
-        self.addr = (ip, prefix)
-        self.gw = "0.0.0.0"
-        if ip == "0.0.0.0":
-            return
-        _ip("addr add {}/{} dev {}".format(ip, int(prefix), self.ifname))
-        if gw and _quad(gw) != "0.0.0.0":
-            _ip("route replace default via {} dev {}".format(_quad(gw), self.ifname))
-            self.gw = _quad(gw)
-
     def ifconfig(self, cfg=None):
         if cfg is None:
             return (self.addr[0], _mask(self.addr[1]), self.gw, _conf["dns"])
-        self._set(cfg[0], _prefix(cfg[1]), cfg[2])
+        self.ipconfig(addr4=(cfg[0], cfg[1]), gw4=cfg[2])
         ipconfig(dns=cfg[3])
 
     def ipconfig(self, *args, **kw):
@@ -147,13 +135,24 @@ class LAN:
             raise ValueError("unknown ipconfig param")
         if "dhcp4" in kw:
             self.dhcp4 = bool(kw["dhcp4"])     # there is no built-in client here
-        if "addr4" in kw:
-            a = kw["addr4"]
-            if isinstance(a, str):
-                ip, _, pre = a.partition("/")
-                prefix = int(pre) if pre.isdigit() and int(pre) <= 32 else 32
-            else:
-                ip, prefix = a[0], _prefix(a[1])
-            self._set(ip, prefix, kw.get("gw4"))
-        elif "gw4" in kw:
-            self._set(self.addr[0], self.addr[1], kw["gw4"])
+        if "addr4" not in kw and "gw4" not in kw:
+            return
+        a = kw.get("addr4")
+        if a is None:                           # gw4 alone: keep the address
+            ip, prefix = self.addr
+        elif isinstance(a, str):
+            ip, _, pre = a.partition("/")
+            prefix = int(pre) if pre.isdigit() and int(pre) <= 32 else 32
+        else:
+            ip, prefix = a[0], _prefix(a[1])
+        ip = _quad(ip)
+        gw = kw.get("gw4")
+        _ip("-4 addr flush dev {}".format(self.ifname))
+        self.addr = (ip, prefix)
+        self.gw = "0.0.0.0"
+        if ip == "0.0.0.0":
+            return
+        _ip("addr add {}/{} dev {}".format(ip, int(prefix), self.ifname))
+        if gw and _quad(gw) != "0.0.0.0":
+            self.gw = _quad(gw)
+            _ip("route replace default via {} dev {}".format(self.gw, self.ifname))
