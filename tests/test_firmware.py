@@ -264,9 +264,11 @@ def test_demo_says_it_needs_root():
 
 
 # Issue 6 asks for a lease cycle under -X heapsize=64k. Loaded from .mpy
-# files, the code alone keeps ~67 KB of heap on this 64-bit unix port
+# files, the code alone keeps ~66 KB of heap on this 64-bit unix port
 # (a 32-bit port allocates 2/3 as much: bench/firmware.py; docs/firmware.md,
-# "Heap"), so 64k cannot work here until the code shrinks by about a quarter.
+# "Heap"). Even with the host-only API and every private function deleted
+# outright, the code and the cycle would fill all but 3.7 KB of a 64k heap
+# (bench/heap_floor.py), so 64k cannot work here without a rewrite for size.
 # 84k is the smallest 4k step that runs this cycle without a MemoryError
 # today (80k runs out); this guards it. It needs main.py's one-at-a-time
 # import and the firmware's gc.threshold: without them, when 88k was the
