@@ -173,22 +173,36 @@ def write_replies(deployed):
                 + encode(reply(req, 5, b"\xc0\x00\x02\x32", sid, opts)))
 
 
+def run_cycle(mp, deployed, heap, path="lib"):
+    """bench/mp/cycle_heap.py under -X heapsize=`heap` with MICROPYPATH `path`:
+    (its figures {"START": B, "IMPORTED": B, "CYCLE": B}, with CYCLE only when
+    the cycle completed; its output)."""
+    if not os.path.exists(os.path.join(deployed, "lib", "replies.bin")):
+        write_replies(deployed)
+    r = subprocess.run([mp, "-X", "heapsize=" + heap, os.path.join(HERE, "mp", "cycle_heap.py")],
+                       env=dict(os.environ, MICROPYPATH=path), cwd=deployed,
+                       capture_output=True, text=True, timeout=60)
+    got = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0] in ("START", "IMPORTED", "CYCLE"):
+            got[f[0]] = int(f[1])
+    if r.returncode != 0:
+        got.pop("CYCLE", None)
+    return got, r.stdout + r.stderr
+
+
 def smallest_cycle_heap(mp, deployed):
-    """Smallest -X heapsize (k, 4k steps from 60k) in which
-    bench/mp/cycle_heap.py completes, with the deployed network module and
-    with an empty one; None where even 128k fails."""
-    write_replies(deployed)
+    """Smallest -X heapsize (4k steps from 60k) in which bench/mp/cycle_heap.py
+    completes, with the deployed network module and with an empty one, as
+    "NNk" ("over 128k" where even 128k fails)."""
     os.makedirs(os.path.join(deployed, "stubs"), exist_ok=True)
     open(os.path.join(deployed, "stubs", "network.py"), "w").close()
     found = []
     for path in ("lib", "stubs:lib"):
         k = None
         for size in range(60, 129, 4):
-            r = subprocess.run([mp, "-X", "heapsize={}k".format(size),
-                                os.path.join(HERE, "mp", "cycle_heap.py")],
-                               env=dict(os.environ, MICROPYPATH=path), cwd=deployed,
-                               capture_output=True, text=True, timeout=60)
-            if r.returncode == 0 and "CYCLE" in r.stdout:
+            if "CYCLE" in run_cycle(mp, deployed, "{}k".format(size), path)[0]:
                 k = size
                 break
         found.append("{}k".format(k) if k else "over 128k")

@@ -62,20 +62,12 @@ def stripper(private):
     return edit
 
 
-def cycle(mp, deployed, heap="400k"):
+def cycle(mp, deployed):
     """(IMPORTED - START, CYCLE - IMPORTED or None) from bench/mp/cycle_heap.py:
     what the loaded code keeps, and what the cycle adds at its fullest."""
-    fwbench.write_replies(deployed)
-    r = subprocess.run([mp, "-X", "heapsize=" + heap, os.path.join(HERE, "mp", "cycle_heap.py")],
-                       env=dict(os.environ, MICROPYPATH="lib"), cwd=deployed,
-                       capture_output=True, text=True, timeout=60)
-    got = {}
-    for line in r.stdout.splitlines():
-        f = line.split()
-        if len(f) == 2 and f[0] in ("START", "IMPORTED", "CYCLE"):
-            got[f[0]] = int(f[1])
+    got, out = fwbench.run_cycle(mp, deployed, "400k")
     if "IMPORTED" not in got:
-        raise SystemExit("heap_floor: cycle_heap.py failed:\n" + r.stdout + r.stderr)
+        raise SystemExit("heap_floor: cycle_heap.py failed:\n" + out)
     code = got["IMPORTED"] - got["START"]
     return code, (got["CYCLE"] - got["IMPORTED"] if "CYCLE" in got else None)
 
