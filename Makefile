@@ -2,7 +2,7 @@
 # make bench - install what is missing, then run every bench/*.py
 PY := .venv/bin/python
 
-.PHONY: test bench bootstrap flash demo
+.PHONY: test bench bootstrap flash demo firmware
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -27,3 +27,9 @@ demo:
 	@[ "$$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces, dnsmasq): sudo make demo"; exit 1; }
 	bash scripts/bootstrap.sh
 	$(PY) scripts/demo.py $(DEMO_ARGS)
+
+# make firmware BOARD=unix|qemu - build that image from MicroPython's source and print its
+# path (build/micropython/); for a real board (manifest.json "boards") print the command
+firmware:
+	@[ -n "$(BOARD)" ] || { echo "usage: make firmware BOARD=<unix|qemu|board>"; exit 2; }
+	@python3 scripts/micropython.py --firmware "$(BOARD)"
