@@ -92,13 +92,110 @@ def tool(name):
 
 def interpreter(name):
     """Command list for a Python interpreter: "python" (the venv's CPython, or
-    this one) or "micropython" (the venv's unix port)."""
+    this one), "micropython" (the venv's unix port, 64-bit), or the 32-bit
+    unix ports scripts/micropython.py builds: "micropython-i386" (asyncio
+    frozen, as on a board) and "micropython-i386-frozen" (also the unix
+    virtual board's files frozen; they import with `.frozen` on MICROPYPATH)."""
     if name in ("python", "cpython"):
         cand = os.path.join(VENV_BIN, "python")
         return [cand if os.access(cand, os.X_OK) else sys.executable]
     if name == "micropython":
         return [need_tool("micropython")]
+    if name in ("micropython-i386", "micropython-i386-frozen"):
+        return [micropython_build(name)]
     raise ValueError("unknown interpreter {!r}".format(name))
+
+
+MP_BUILD = os.path.join(REPO, "build", "micropython")
+MP_BUILDS = {"mpy-cross": "bin/mpy-cross",
+             "micropython-i386": "bin/micropython-i386",
+             "micropython-i386-frozen": "bin/micropython-i386-frozen",
+             "plain": "qemu/plain.elf",      # Cortex-M3, nothing of ours frozen
+             "dhcp4c": "qemu/dhcp4c.elf",    # Cortex-M3, dhcp4c frozen
+             "tests": "qemu/tests.elf"}      # Cortex-M3, dhcp4c and tests/core frozen
+
+
+def micropython_build(name):
+    """Path of something scripts/micropython.py built under build/micropython/:
+    a key of MP_BUILDS. Skips (fails under DHCP4C_CI) when it is missing, or
+    when a file it froze is newer than it (run scripts/bootstrap.sh)."""
+    rel = MP_BUILDS[name]
+    path = os.path.join(MP_BUILD, rel)
+    if not os.path.isfile(path):
+        skip_or_fail("needs build/micropython/{} (scripts/bootstrap.sh builds it from "
+                     "MicroPython's source; see MICROPY_SRC in README.md)".format(rel))
+    built = os.path.getmtime(path)
+    for src in micropython_frozen(name).values():
+        full = os.path.join(REPO, src)
+        if not os.path.exists(full) or os.path.getmtime(full) > built:
+            skip_or_fail("build/micropython/{} is older than {}: run scripts/bootstrap.sh".format(
+                rel, src))
+    return path
+
+
+def micropython_frozen(name):
+    """{path inside the image: source file relative to REPO} of what the build
+    `name` (a key of MP_BUILDS) froze, as build/micropython/frozen.json records
+    it; {} when unknown."""
+    import json
+    try:
+        with open(os.path.join(MP_BUILD, "frozen.json")) as f:
+            return json.load(f).get(MP_BUILDS[name], {})
+    except (OSError, ValueError):
+        return {}
+
+
+QEMU_CMD = ["qemu-system-arm", "-machine", "mps2-an385", "-display", "none",
+            "-serial", "stdio", "-monitor", "none", "-semihosting"]
+
+
+def qemu_run(code, image="tests", timeout=60):
+    """Boot a Cortex-M3 image (a MP_BUILDS name or a path to an .elf) under
+    qemu-system-arm, run `code` in its raw REPL and return (out, err): what
+    the code printed, and the traceback if it raised ("" otherwise), both
+    with Unix line ends. Raises RuntimeError when the board does not answer
+    as expected within `timeout` seconds. The qemu process is killed in any
+    case (only that one)."""
+    import select
+    elf = image if os.sep in image else micropython_build(image)
+    exe = need_tool("qemu-system-arm")
+    err_log = tempfile.TemporaryFile()
+    p = subprocess.Popen([exe] + QEMU_CMD[1:] + ["-kernel", elf], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=err_log, start_new_session=True)
+    seen = bytearray()
+    deadline = time.monotonic() + timeout
+
+    def until(marker, send=b""):
+        # Read (writing `send` meanwhile, never blocking on either pipe) until
+        # `marker` has arrived; returns what came before it and drops it from `seen`.
+        while send or marker not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or p.poll() is not None:
+                err_log.seek(0)
+                raise RuntimeError("qemu: no {!r} after {} s (exit {}); output:\n{}{}".format(
+                    marker, timeout, p.poll(), seen.decode(errors="replace"),
+                    err_log.read().decode(errors="replace")))
+            r, w, _ = select.select([p.stdout], [p.stdin] if send else [], [], min(left, 0.5))
+            if w:
+                n = os.write(p.stdin.fileno(), send[:4096])
+                send = send[n:]
+            if r:
+                seen.extend(os.read(p.stdout.fileno(), 65536) or b"")
+        before, _, after = bytes(seen).partition(marker)
+        seen[:] = after
+        return before
+
+    try:
+        until(b">>> ")                                      # booted: the friendly REPL
+        until(b"raw REPL; CTRL-B to exit\r\n>", b"\x01")    # Ctrl-A: raw REPL
+        until(b"OK", code.encode() + b"\x04")               # Ctrl-D runs it
+        out = until(b"\x04")
+        err = until(b"\x04>")
+        return tuple(b.decode(errors="replace").replace("\r\n", "\n") for b in (out, err))
+    finally:
+        p.kill()
+        p.wait()
+        err_log.close()
 
 
 def pip_install(python, venv):
