@@ -88,8 +88,8 @@ def test_i386_is_a_stock_board_firmware(tmp_path):
 def test_i386_frozen_holds_the_unix_board_files(tmp_path):
     """What scripts/micropython.py froze is what manifest.json lists for the unix
     virtual board, and every module of it imports from the frozen image alone."""
-    frozen = rig.micropython_frozen("micropython-i386-frozen")
     rig.micropython_build("micropython-i386-frozen")
+    frozen = rig.micropython_frozen("micropython-i386-frozen")
     with open(os.path.join(rig.REPO, "manifest.json")) as f:
         m = json.load(f)
     want = (m["board_files"] + [p for p in m["firmware_files"] if not p.endswith("/main.py")]
@@ -166,11 +166,12 @@ def test_cortex_m3_word_size(cortex_m3):
 def test_dhcp4c_image_imports_the_board_package():
     """The image `make firmware BOARD=qemu` builds: each dhcp4c module frozen in it
     imports on the Cortex-M3 (the rest of the firmware needs a network stack)."""
+    image = rig.micropython_build("dhcp4c")
     frozen = rig.micropython_frozen("dhcp4c")
     assert frozen, "build/micropython/frozen.json names nothing frozen in qemu/dhcp4c.elf"
     modules = sorted(p[:-3].replace("/__init__", "").replace("/", ".") for p in frozen)
     out, err = rig.qemu_run("for m in {!r}:\n __import__(m)\nprint('ok')\n".format(modules),
-                            "dhcp4c", timeout=60)
+                            image, timeout=60)
     assert (out, err) == ("ok\n", ""), out + err
 
 
