@@ -20,7 +20,7 @@ bench:
 # make flash BOARD=unix PORT=socket://127.0.0.1:4000  (boards: see manifest.json "boards")
 flash:
 	@[ -n "$(BOARD)" ] && [ -n "$(PORT)" ] || { echo "usage: make flash BOARD=<name> PORT=<port>"; exit 2; }
-	$(PY) scripts/flash.py --board "$(BOARD)" --port "$(PORT)"
+	$(PY) scripts/flash.py --board "$(BOARD)" --port "$(PORT)" $(if $(APP),--app "$(APP)")
 
 # make demo - a virtual board gets, renews and releases a lease (needs root)
 demo:

@@ -6,5 +6,5 @@
 include("$(PORT_DIR)/boards/manifest.py")
 metadata(description="DHCPv4 client for MicroPython boards", version="0.1.0")
 package("dhcp4c", files=('__init__.py', 'build.py', 'client.py', 'constants.py', 'control.py', 'errors.py', 'events.py', 'frames.py', 'lease.py', 'message.py', 'options.py', 'states.py', 'stats.py', 'timers.py'), base_path="shared")
-module("dhcpfw.py", base_path="firmware")
+module("dhcp4c_board.py", base_path="firmware")
 module("dhcpnic.py", base_path="firmware")

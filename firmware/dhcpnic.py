@@ -1,16 +1,17 @@
-"""The NIC side of the firmware: bring up, link state, apply / remove a lease.
+"""The NIC side of dhcp4c_board: bring up, link state, apply / remove a lease.
 
 Uses only MicroPython's network NIC API, so it works unchanged on every
-profile and on the unix virtual board (boards/unix/network.py):
+port and on the unix virtual board (boards/unix/network.py):
     nic.active(True), nic.isconnected(), nic.status(), nic.config('mac'),
-    nic.config(hostname=...) / network.hostname(...),
+    network.hostname(...) / nic.config(hostname=...),
     nic.ipconfig(dhcp4=False, addr4=(ip, mask), gw4=gw) + network.ipconfig(dns=...)
     (MicroPython >= 1.24), else nic.ifconfig((ip, mask, gw, dns)).
+Per NIC kind:
+- WIZNET5K: ipconfig(addr4=...) is reported not to take there, so the lease
+  goes in with ifconfig() even on >= 1.24;
+- every other NIC: ipconfig() where the port has it, ifconfig() before 1.24.
 The lease's values come from the network: they are 4-byte bytes formatted
 here as dotted quads, never strings passed through.
-
-Functions of the NIC object the profile's nic() made, not a class: on a
-board a class keeps ~0.2 KB of heap for nothing here.
 """
 import network
 
@@ -23,42 +24,40 @@ def _q(a, default=_ZERO):
     return default if a is None else addr_str(a)
 
 
-def _new_api(nic):
-    return hasattr(nic, "ipconfig")     # MicroPython >= 1.24
+def _ipconfig(nic):
+    """True when the lease goes in with nic.ipconfig() (MicroPython >= 1.24)."""
+    return hasattr(nic, "ipconfig") and type(nic).__name__ != "WIZNET5K"
 
 
 def mac(nic):
     return bytes(nic.config("mac"))
 
 
-def up(nic, board):
+def up(nic, hostname=None):
     """Activate, turn the port's own DHCP client off, set the hostname."""
     nic.active(True)
-    if _new_api(nic):
+    if hasattr(nic, "ipconfig"):
         try:
             nic.ipconfig(dhcp4=False)
         except (OSError, ValueError, TypeError):
             pass                # ports without a built-in client
-    else:                       # < 1.24: a static ifconfig stops lwIP's DHCP
+    if not _ipconfig(nic):      # < 1.24, WIZNET5K: a static ifconfig stops lwIP's DHCP
         nic.ifconfig((_ZERO, _ZERO, _ZERO, _ZERO))
-    name = getattr(board, "HOSTNAME", None)
-    if name:
+    if hostname:
         try:
-            network.hostname(name)
+            network.hostname(hostname)
         except (AttributeError, OSError, ValueError):
             try:
-                nic.config(hostname=name)
+                nic.config(hostname=hostname)
             except (OSError, ValueError, TypeError):
                 pass            # this port cannot set it; option 12 still carries it
 
 
-def link(nic, board):
-    """True when the link is up: the profile's link(nic) when it has one
-    (ports whose isconnected() waits for an address), else isconnected(),
-    else status()."""
-    f = getattr(board, "link", None)
-    if f is not None:
-        return bool(f(nic))
+def link(nic, fn=None):
+    """True when the link is up: fn(nic) when given (ports whose
+    isconnected() waits for an address), else isconnected(), else status()."""
+    if fn is not None:
+        return bool(fn(nic))
     try:
         return bool(nic.isconnected())
     except AttributeError:
@@ -70,7 +69,7 @@ def apply(nic, lease):
     mask = _q(lease.mask, "255.255.255.0")
     gw = _q(lease.router, None)
     dns = _q(lease.dns[0]) if lease.dns else None
-    if _new_api(nic):
+    if _ipconfig(nic):
         if gw:
             nic.ipconfig(addr4=(ip, mask), gw4=gw)
         else:
@@ -85,7 +84,7 @@ def apply(nic, lease):
 
 
 def remove(nic):
-    if _new_api(nic):
+    if _ipconfig(nic):
         nic.ipconfig(addr4=(_ZERO, _ZERO))
     else:
         nic.ifconfig((_ZERO, _ZERO, _ZERO, _ZERO))

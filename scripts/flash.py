@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Flash dhcp4c and the firmware onto a MicroPython board with mpremote.
 
-    scripts/flash.py --board NAME --port PORT [--source] [--no-reset]
-    (make flash BOARD=NAME PORT=PORT)
+    scripts/flash.py --board NAME --port PORT [--app FILE] [--source] [--no-reset]
+    (make flash BOARD=NAME PORT=PORT [APP=FILE])
 
 PORT is anything mpremote connects to: /dev/ttyACM0, socket://127.0.0.1:N
 (the virtual board, scripts/vboard.py)...
 1. The file list is manifest.json's board_files (-> /lib/dhcp4c/), its
    firmware_files (-> /lib/, main.py -> /), and boards[NAME]: the profile
    (-> /board.py) plus its extra files (-> /lib/); manifest.json itself too.
+   With --app FILE, FILE goes to /main.py instead of the standalone
+   firmware's main.py: the board boots the application.
+   A board whose firmware has dhcp4c frozen in (make firmware) gets only the
+   profile, main.py and manifest.json: frozen modules come before /lib on a
+   board's sys.path, so copies there would never load. A frozen version
+   other than ours is an error (rebuild the image).
 2. The board's .mpy version (sys.implementation._mpy) is compared with our
    mpy-cross's: equal -> .mpy files (bytecode only, any arch); otherwise, or
    with --source, the .py sources are copied. .mpy files are built with
@@ -64,8 +70,10 @@ def mpremote(port, *args, check=True, timeout=120):
     return r.stdout
 
 
-def plan(board):
-    """[(source path in repo, destination on board, compile?)]"""
+def plan(board, app=None):
+    """[(source path in repo, destination on board, compile?)], the board's
+    manifest entry. Files that stay in the firmware when it has them frozen
+    are marked by plan_frozen()."""
     with open(os.path.join(REPO, "manifest.json")) as f:
         m = json.load(f)
     if board not in m["boards"]:
@@ -77,12 +85,22 @@ def plan(board):
         out.append((f, "lib/dhcp4c/" + os.path.basename(f), True))
     for f in m["firmware_files"]:
         name = os.path.basename(f)
-        out.append((f, name, False) if name == "main.py" else (f, "lib/" + name, True))
+        if name == "main.py":
+            out.append((os.path.relpath(os.path.abspath(app), REPO) if app else f, name, False))
+        else:
+            out.append((f, "lib/" + name, True))
     out.append((b["profile"], "board.py", False))
     for f in b.get("files", ()):
         out.append((f, "lib/" + os.path.basename(f), True))
     out.append(("manifest.json", "manifest.json", False))
     return out, b
+
+
+def frozen_ones(files):
+    """The entries of plan() a firmware with dhcp4c frozen in already holds:
+    every compiled module (dhcp4c, the board library, the board's extra
+    modules)."""
+    return [f for f in files if f[2]]
 
 
 def our_mpy():
@@ -103,6 +121,15 @@ for d in ('lib', 'lib/dhcp4c'):
     except OSError:
         pass
 print('MPY', getattr(__import__('sys').implementation, '_mpy', 0))
+try:
+    import dhcp4c_board as m
+    try:
+        os.stat(m.__file__)      # a frozen module has a __file__ but no file
+        print('FROZEN - -')
+    except OSError:
+        print('FROZEN', m.VERSION, m.__file__)
+except Exception:
+    print('FROZEN - -')
 for p in {paths!r}:
     try:
         with open(p, 'rb') as f:
@@ -119,21 +146,42 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--board", required=True)
     ap.add_argument("--port", required=True)
+    ap.add_argument("--app", help="install this application as main.py")
     ap.add_argument("--source", action="store_true", help="copy .py, never .mpy")
     ap.add_argument("--no-reset", action="store_true")
     a = ap.parse_args()
-    files, binfo = plan(a.board)
+    if a.app and not os.path.isfile(a.app):
+        raise SystemExit("flash: no such application file: {}".format(a.app))
+    files, binfo = plan(a.board, a.app)
     all_dst = [d[:-3] + ".mpy" if c else d for _, d, c in files]
     all_dst += [d for _, d, c in files if c]          # the other form, to remove it
     out = mpremote(a.port, "exec", _HASH.format(paths=all_dst))
     have = {}
     board_mpy = 0
+    frozen = None
     for line in out.splitlines():
         f = line.split()
         if f[:1] == ["MPY"]:
             board_mpy = int(f[1])
+        elif f[:1] == ["FROZEN"] and len(f) == 3 and f[1] != "-":
+            frozen = f[1]
         elif f[:1] == ["H"] and len(f) == 3:
             have[f[1]] = f[2]
+    stale = []
+    if frozen is not None:
+        version = json.load(open(os.path.join(REPO, "manifest.json")))["version"]
+        if frozen != version:
+            raise SystemExit("flash: the board's firmware has dhcp4c {} frozen in, which "
+                             "comes before /lib: build an image of {} (make firmware) and "
+                             "flash that first".format(frozen, version))
+        say("dhcp4c {} is frozen into the board's firmware: copying the profile and "
+            "main.py only".format(frozen))
+        held = frozen_ones(files)
+        files = [f for f in files if f not in held]
+        for _, dst, _ in held:      # copies from before the image: dead weight
+            for p in (dst, dst[:-3] + ".mpy"):
+                if have.get(p, "-") != "-":
+                    stale.append(p)
     mine = our_mpy()
     theirs = (board_mpy & 0xFF, (board_mpy >> 8) & 3)
     use_mpy = not a.source and board_mpy and theirs == mine
@@ -141,7 +189,7 @@ def main():
         theirs[0], theirs[1], mine[0], mine[1], ".mpy" if use_mpy else ".py sources"))
     tmp = tempfile.mkdtemp(prefix="dhcp4c-flash-")
     try:
-        cmds, stale, total = [], [], 0
+        cmds, total = [], 0
         for src, dst, comp in files:
             path = os.path.join(REPO, src)
             if comp and use_mpy:
@@ -166,7 +214,7 @@ def main():
             mpremote(a.port, *cmds[:-1])
         else:
             say("nothing changed")
-        if use_mpy:
+        if use_mpy and frozen is None:
             say("dhcp4c + firmware as .mpy: {} bytes".format(total))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -8,7 +8,9 @@ The PyPI `micropython` is the 64-bit unix port; boards are 32-bit (31-bit small 
 ticks that wrap at 2**30). Built into build/micropython/ (git-ignored):
 
     bin/mpy-cross                native mpy-cross
-    bin/micropython-i386         i386 unix port, asyncio frozen (like a board's stock firmware)
+    bin/micropython-i386         i386 unix port as a board's stock firmware: asyncio, and the
+                                 unix board's `network` module (boards.unix.files), which on
+                                 a real board is built into the firmware in C
     bin/micropython-i386-frozen  the same plus the unix virtual board's files frozen in:
                                  manifest.json board_files, firmware_files but main.py, and
                                  boards.unix.files (frozen as top-level modules)
@@ -187,6 +189,8 @@ def frozen_files(image):
         return (m["board_files"]
                 + [f for f in m["firmware_files"] if os.path.basename(f) != "main.py"]
                 + m["boards"]["unix"].get("files", []))
+    if image == "unix-stock":
+        return list(m["boards"]["unix"].get("files", []))
     if image == "qemu-dhcp4c":
         return list(m["board_files"])
     if image == "qemu-tests":
@@ -218,7 +222,7 @@ def manifest_text(image, asyncio):
 BUILDS = [
     ("mpy-cross", "mpy-cross", [], "mpy-cross", "bin/mpy-cross", None, False, "native"),
     ("unix-i386", "ports/unix", UNIX32, "micropython", "bin/micropython-i386",
-     "unix-asyncio", True, "i386"),
+     "unix-stock", True, "i386"),
     ("unix-i386-frozen", "ports/unix", UNIX32, "micropython", "bin/micropython-i386-frozen",
      "unix-frozen", True, "i386"),
     ("qemu-plain", "ports/qemu", QEMU, "firmware.elf", "qemu/plain.elf",

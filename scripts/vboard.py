@@ -66,7 +66,9 @@ def main():
             cmd += ["-i", "main.py"]
         if a.ns:
             cmd = ["ip", "netns", "exec", a.ns] + cmd
-        env = dict(os.environ, MICROPYPATH="lib:.frozen", DHCP4C_IF=a.ifname)
+        # As on a board: frozen modules first, then /lib (the cwd, the board's
+        # root, holds board.py and main.py).
+        env = dict(os.environ, MICROPYPATH=".frozen:lib", DHCP4C_IF=a.ifname)
         if a.hostname:
             env["DHCP4C_HOSTNAME"] = a.hostname
         child = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=a.dir,

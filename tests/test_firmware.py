@@ -1,8 +1,12 @@
 """End to end: the firmware on the virtual board (the real MicroPython unix
 port in the rig's client namespace, scripts/vboard.py), flashed with
 `make flash` over socket://, driven with dhcpctl, against real servers.
-The board's "flash" is a directory in lab.tmp; its console is copied to a log
-file (vboard.py --log) so tests can read the firmware's heap lines."""
+The board runs the 32-bit (i386) unix port with dhcp4c and the board
+library frozen in, a firmware image as a product board ships
+(scripts/micropython.py builds it); the small-heap tests also run the
+plain i386 port with .mpy files. The board's "flash" is a directory in
+lab.tmp; its console is copied to a log file (vboard.py --log) so tests can
+read the firmware's heap lines."""
 import json
 import os
 import re
@@ -19,9 +23,13 @@ import servers
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([rig.SHARED, os.path.join(rig.REPO, "host")]))
 
 
+FROZEN = "micropython-i386-frozen"   # the firmware image
+PLAIN = "micropython-i386"           # a stock 32-bit MicroPython: dhcp4c as .mpy files
+
+
 class VBoard:
-    def __init__(self, lab, heapsize=None):
-        rig.need_tool("micropython")
+    def __init__(self, lab, heapsize=None, build=FROZEN):
+        exe = rig.interpreter(build)[0]
         rig.need_tool("mpremote")
         self.lab = lab
         self.dir = os.path.join(lab.tmp, "board")
@@ -29,7 +37,7 @@ class VBoard:
         self.log_path = os.path.join(lab.tmp, "vboard-console.log")
         cmd = [rig.interpreter("python")[0], os.path.join(rig.REPO, "scripts", "vboard.py"),
                "--dir", self.dir, "--ns", lab.client_ns, "--if", lab.client_if,
-               "--log", self.log_path]
+               "--log", self.log_path, "--micropython", exe]
         if heapsize:
             cmd += ["--heapsize", heapsize]
         # vboard runs in the root namespace (its TCP port is on 127.0.0.1 there)
@@ -43,9 +51,11 @@ class VBoard:
         assert line[:1] == ["READY"], line
         self.port = line[1]
 
-    def flash(self):
-        r = subprocess.run(["make", "-s", "-C", rig.REPO, "flash", "BOARD=unix",
-                            "PORT=" + self.port], capture_output=True, text=True, timeout=180)
+    def flash(self, app=None):
+        cmd = ["make", "-s", "-C", rig.REPO, "flash", "BOARD=unix", "PORT=" + self.port]
+        if app:
+            cmd.append("APP=" + app)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
         assert r.returncode == 0, r.stdout + r.stderr
         return r.stdout
 
@@ -111,9 +121,7 @@ def test_flash_bound_renew_release(lab):
     srv = lab.dnsmasq()
     b = VBoard(lab)
     out = b.flash()
-    assert "copying .mpy" in out
-    size = int(re.search(r"dhcp4c \+ firmware as \.mpy: (\d+) bytes", out).group(1))
-    rig.REPORT.append("firmware: dhcp4c + firmware deployed as .mpy: {} bytes".format(size))
+    assert "frozen into the board's firmware: copying the profile and main.py only" in out
     st = b.wait_state("BOUND")
     ip = st["lease"]["address"]
     assert ip.startswith("192.0.2.")
@@ -179,7 +187,7 @@ def test_fifty_renewals_with_short_leases_heap_flat(lab):
     deadline = time.monotonic() + 150
     heaps = []
     while time.monotonic() < deadline:
-        heaps = [int(x) for x in re.findall(r"dhcp4c: heap (\d+)", b.console())]
+        heaps = [int(x) for x in re.findall(r"dhcp4c: \w+ \S+ heap (\d+)", b.console())]
         if len(heaps) >= 52:
             break
         time.sleep(1)
@@ -263,20 +271,18 @@ def test_demo_says_it_needs_root():
     assert "needs root" in r.stderr
 
 
-# Issue 6 asks for a lease cycle under -X heapsize=64k. Loaded from .mpy
-# files, the code alone keeps ~66 KB of heap on this 64-bit unix port
-# (a 32-bit port allocates 2/3 as much: bench/firmware.py; docs/firmware.md,
-# "Heap"). Even with the host-only API and every private function deleted
-# outright, the code and the cycle would fill all but 3.7 KB of a 64k heap
-# (bench/heap_floor.py), so 64k cannot work here without a rewrite for size.
-# 84k is the smallest 4k step that runs this cycle without a MemoryError
-# today (80k runs out); this guards it. It needs main.py's one-at-a-time
-# import and the firmware's gc.threshold: without them, when 88k was the
-# floor, 92k failed (a fragmented heap refused the Client's 576-byte buffer).
-def test_lease_cycle_under_a_small_heap(lab):
+# The standalone firmware's lease cycle (DORA, renew and release through
+# dhcpctl) in a small heap, on the word size boards have: from .mpy files on
+# a stock 32-bit MicroPython in 64k, and frozen into the firmware image in
+# 24k (bench/firmware.py finds the smallest heap for each).
+@pytest.mark.parametrize("build,heap", [(PLAIN, "64k"), (FROZEN, "24k")])
+def test_lease_cycle_under_a_small_heap(lab, build, heap):
     srv = lab.dnsmasq()
-    b = VBoard(lab, heapsize="84k")
-    b.flash()
+    b = VBoard(lab, heapsize=os.environ.get("DHCP4C_TEST_HEAP", heap), build=build)
+    out = b.flash()
+    if build == PLAIN:
+        size = int(re.search(r"dhcp4c \+ firmware as \.mpy: (\d+) bytes", out).group(1))
+        rig.REPORT.append("firmware: dhcp4c + firmware deployed as .mpy: {} bytes".format(size))
     ip = b.wait_state("BOUND")["lease"]["address"]
     assert addrs(lab) == [ip + "/24"]
     b.ctl("renew")
@@ -351,25 +357,27 @@ def nic():
 
 def link(n):
     calls[0] += 1
-    if calls[0] in (2, 3):
+    if calls[0] in (1, 2):
         raise RuntimeError("flaky link {{}}".format(calls[0]))
     return n.isconnected()
 """
 
 FLAKY_RUN = """
-import dhcpfw, board
-from dhcp4c.states import BOUND
-fw = dhcpfw.Firmware(board)
-fw.run(until=lambda f: f.client.state == BOUND)
-print("RESULT", fw.errors, fw.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
-      fw.ctl.errors[-1][1])
+import board
+from dhcp4c_board import DHCP
+d = DHCP.from_board(board)
+d.serve()
+while d.lease is None:
+    d.poll(50)
+print("RESULT", d.errors, d.nic.ipconfig("addr4")[0], d.ctl.errors_total,
+      d.ctl.errors[-1][1])
 """
 
 
 def test_firmware_reports_exceptions_and_carries_on(lab):
-    """A profile whose link() raises twice: both are reported (console line,
-    the control channel's error ring / error events), the loop backs off,
-    goes on and binds."""
+    """A profile whose link() raises the first two times, at start: both are
+    reported (console line, the control channel's error ring / error
+    events), poll() backs off, starts again and binds."""
     srv = lab.dnsmasq()
     d = os.path.join(lab.tmp, "flaky")
     os.mkdir(d)
@@ -379,7 +387,7 @@ def test_firmware_reports_exceptions_and_carries_on(lab):
         f.write(FLAKY_RUN)
     path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
                      os.path.join(rig.REPO, "boards", "unix")])
-    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60,
+    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60, input="",
                 env=dict(os.environ, MICROPYPATH=path), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("dhcp4c: error RuntimeError: flaky link") == 2, r.stdout
@@ -417,21 +425,23 @@ def nic():
 
 REFUSING_RUN = """
 import time
-import dhcpfw, board
-from dhcp4c.states import BOUND
-fw = dhcpfw.Firmware(board)
-fw.run(until=lambda f: f.client.state == BOUND and f.apply_failed == 2
-       and f.apply_lease is None)
+import board
+from dhcp4c_board import DHCP
+d = DHCP.from_board(board)
+d.serve()
+while d.lease is None:
+    d.poll(50)
 r = board.refused
-print("RESULT", fw.apply_failed, fw.nic.ipconfig("addr4")[0], fw.ctl.errors_total,
-      time.ticks_diff(r[1], r[0]), time.ticks_diff(r[2], r[1]), fw.client.state == BOUND)
+print("RESULT", d.apply_failed, d.nic.ipconfig("addr4")[0], d.ctl.errors_total,
+      time.ticks_diff(r[1], r[0]), time.ticks_diff(r[2], r[1]), d.state == "BOUND")
 """
 
 
 def test_nic_refusing_the_address_is_retried_with_back_off(lab):
-    """A NIC whose ipconfig(addr4=...) raises twice: the firmware reports
+    """A NIC whose ipconfig(addr4=...) raises twice: the client reports
     each refusal (console, control error ring), keeps the lease and applies
-    it again after 1 s, then 2 s; the third try takes."""
+    it again after 1 s, then 2 s; the third try takes, and only then does
+    the application see the lease."""
     srv = lab.dnsmasq()
     d = os.path.join(lab.tmp, "refusing")
     os.mkdir(d)
@@ -441,7 +451,7 @@ def test_nic_refusing_the_address_is_retried_with_back_off(lab):
         f.write(REFUSING_RUN)
     path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
                      os.path.join(rig.REPO, "boards", "unix")])
-    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60,
+    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60, input="",
                 env=dict(os.environ, MICROPYPATH=path), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("dhcp4c: error OSError") == 2, r.stdout

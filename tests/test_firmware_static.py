@@ -28,14 +28,53 @@ def test_firmware_and_profiles_compile_with_mpy_cross(tmp_path):
         assert r.returncode == 0, f + ": " + r.stderr
 
 
-def test_every_profile_defines_name_and_nic():
+def test_every_profile_defines_name_hostname_and_nic():
+    """NAME, a HOSTNAME (option 12: lwIP's client leaves it out on several
+    ports, and servers and DNS then know the board by MAC only) and nic()."""
     for name, b in M["boards"].items():
         tree = ast.parse(open(os.path.join(rig.REPO, b["profile"])).read())
         defs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-        assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
-                    if isinstance(t, ast.Name)}
+        assigned = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign)
+                    for t in n.targets if isinstance(t, ast.Name)}
         assert "nic" in defs, name
         assert "NAME" in assigned, name
+        assert "HOSTNAME" in assigned, name
+
+
+def _imports(path):
+    """The project modules a board file imports at its top level."""
+    tree = ast.parse(open(os.path.join(rig.REPO, path)).read())
+    out = set()
+    for n in tree.body:
+        if isinstance(n, ast.Import):
+            out.update(a.name for a in n.names)
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out.add(n.module)
+            if n.module == "dhcp4c":      # from dhcp4c import build, states ...
+                out.update("dhcp4c." + a.name for a in n.names)
+    return out
+
+
+def test_main_py_loads_every_board_module_after_its_imports():
+    """firmware/main.py's LOAD_ORDER (one module at a time, leaves first) is
+    manifest.json's board modules, each after the modules it imports."""
+    main = [f for f in M["firmware_files"] if f.endswith("main.py")][0]
+    tree = ast.parse(open(os.path.join(rig.REPO, main)).read())
+    order = [ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+             and getattr(n.targets[0], "id", "") == "LOAD_ORDER"][0]
+    modules = {}
+    for f in M["board_files"] + M["firmware_files"]:
+        if f.endswith("main.py"):
+            continue
+        name = os.path.basename(f)[:-3]
+        name = "dhcp4c" if name == "__init__" else (
+            "dhcp4c." + name if f.startswith("shared/") else name)
+        modules[name] = f
+    loadable = set(modules) - {"dhcp4c", "dhcp4c.constants"}   # imported by nothing here
+    assert sorted(order) == sorted(loadable), set(order) ^ loadable
+    for i, name in enumerate(order):
+        needs = _imports(modules[name]) & set(modules) - {"dhcp4c"}
+        assert needs <= set(order[:i]), (name, needs - set(order[:i]))
 
 
 def test_package_json_lists_the_board_files():

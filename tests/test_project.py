@@ -99,23 +99,15 @@ def test_client_private_consts_agree_with_their_modules():
 
 
 def test_event_type_consts_agree_with_dhcp4c_events():
-    """control.py and the firmware repeat the event types they test as
-    `_EV_NAME = const()`; they must equal dhcp4c.events'."""
+    """control.py repeats the event types it tests as `_EV_NAME = const()`;
+    they must equal dhcp4c.events'."""
     from dhcp4c import control, events as E
-    with open(os.path.join(rig.REPO, "firmware", "dhcpfw.py")) as f:
-        fw_src = f.read()     # not importable here (MicroPython modules)
     seen = 0
     for name in dir(control):
         if name.startswith("_EV_"):
             assert getattr(control, name) == getattr(E, name[4:]), name
             seen += 1
-    for line in fw_src.splitlines():
-        if line.startswith("_EV_"):
-            name, value = line.split("=", 1)
-            value = int(value.split("const(")[1].split(")")[0])
-            assert value == getattr(E, name.strip()[4:]), line
-            seen += 1
-    assert seen >= 12, seen
+    assert seen >= 7, seen
 
 
 def test_installed_commands_and_the_lean_dhcpc_launcher(tmp_path):

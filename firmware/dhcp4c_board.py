@@ -1,0 +1,600 @@
+"""dhcp4c on a board: the DHCP client as a library inside the application.
+
+    import asyncio, network
+    from dhcp4c_board import DHCP
+
+    async def main():
+        dhcp = DHCP(network.LAN(), hostname="sensor-7")
+        asyncio.create_task(dhcp.run())
+        lease = await dhcp.bound()           # the NIC has the address now
+        print(lease.address, lease.router, lease.dns, lease.ntp)
+        while True:                          # the application's own work
+            await asyncio.sleep(1)
+
+    asyncio.run(main())
+
+Without asyncio, a superloop calls poll(), which never blocks longer than
+asked and returns the milliseconds until it next needs to run:
+
+    dhcp = DHCP(nic, hostname="sensor-7")
+    while True:
+        wait = dhcp.poll()
+        ...                                  # the application's work
+
+What it does (an adapter: every protocol decision is dhcp4c.client's):
+- the NIC: the port's own DHCP client turned off, the hostname set, the
+  lease applied and removed, link changes followed (dhcpnic);
+- one non-blocking UDP socket on 0.0.0.0:68 (SO_BROADCAST; SO_BINDTODEVICE
+  where `bind_device` is given: the unix virtual board);
+- its own monotonic clock from time.ticks_ms() (clock());
+- the lease line in `lease_file`, written only when its text changes (flash
+  wear) and read at start for INIT-REBOOT;
+- the control protocol (dhcpctl) only when the application asks: serve();
+- an exception inside a step is reported (log, control `error` event) and
+  the step retried BACKOFF_MS later; a NIC refusing the leased address is
+  retried after 1, 2, 4 ... 64 s while the lease is kept.
+Under asyncio, run() is three small tasks: one waits on the socket, one on
+the control stream, one sleeps until the next deadline; none holds the loop
+for more than one datagram or one control read.
+"""
+import select
+import socket
+import sys
+import time
+
+from dhcp4c import events, states
+from dhcp4c.client import Client, Config
+from dhcp4c.errors import MalformedError
+from dhcp4c.events import Event
+from dhcp4c.lease import Lease as CoreLease, addr_str, parse_addr
+from dhcp4c.options import split4
+
+import dhcpnic
+
+VERSION = "0.1.0"
+LEASE_FILE = "dhcp4c.lease"
+LINK_MS = 250           # how often the link is read
+BACKOFF_MS = 1000       # a step that raised is tried again after this
+APPLY_FIRST_MS = 1000   # the NIC refused the address: first retry ...
+APPLY_MAX_MS = 64000    # ... doubling up to this (as RFC 2131 §4.1's 64 s)
+MAX_DATAGRAMS = 8       # read by one poll() at most, so it returns in bounded time
+SO_BINDTODEVICE = 25    # Linux; only with bind_device
+NTP_SERVERS = 42        # RFC 2132 §8.3
+
+# What an application hears, by client event type.
+_KINDS = {events.LEASE_ACQUIRED: "acquired", events.LEASE_RENEWED: "renewed",
+          events.LEASE_CHANGED: "changed", events.LEASE_LOST: "lost"}
+
+
+def _rand32():
+    try:
+        import os
+        b = os.urandom(4)
+        return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]
+    except (ImportError, AttributeError, OSError):
+        import random
+        return random.getrandbits(32)
+
+
+def _quads(addrs):
+    out = []
+    for a in addrs:
+        out.append(addr_str(a))
+    return out
+
+
+class Lease:
+    """A lease as the application reads it: addresses as dotted-quad strings,
+    the form MicroPython's network and socket modules take.
+
+    address, mask, router (str or None), dns, ntp (lists of str), domain
+    (str or None), server (the server identifier), lease_time (s, None when
+    infinite), time_left (s now, None when infinite), option(code) (the raw
+    bytes of any option the server sent, or None), raw (dhcp4c.lease.Lease).
+    """
+
+    def __init__(self, raw, clock):
+        self.raw = raw
+        self._clock = clock
+        self.address = addr_str(raw.address)
+        self.mask = None if raw.mask is None else addr_str(raw.mask)
+        self.router = None if raw.router is None else addr_str(raw.router)
+        self.dns = _quads(raw.dns)
+        self.domain = raw.domain
+        self.server = None if raw.server_id is None else addr_str(raw.server_id)
+        self.lease_time = None if raw.infinite else raw.lease_time
+        self.ntp = []
+        ntp = raw.options.get(NTP_SERVERS)
+        if ntp:
+            try:
+                self.ntp = _quads(split4(NTP_SERVERS, ntp))
+            except MalformedError:
+                pass        # a bad option 42 costs the NTP list, not the lease
+
+    @property
+    def time_left(self):
+        return self.raw.time_left(self._clock())
+
+    def option(self, code):
+        return self.raw.options.get(code)
+
+    def __repr__(self):
+        return "<Lease {}/{} via {}>".format(self.address, self.mask, self.router)
+
+
+class DHCP:
+    """The DHCP client of one NIC, for an application to run.
+
+    DHCP(nic, hostname=None, *, lease_file=LEASE_FILE, rtc=False, link=None,
+         bind_device=None, name="", log=print, **config)
+
+    nic          a MicroPython network NIC (network.LAN(), WLAN(STA_IF), WIZNET5K...)
+    hostname     option 12, and the NIC's own hostname where the port has one
+    lease_file   where the lease is kept across resets (None: nowhere)
+    rtc          True when time.time() survives a reset: a stored lease then
+                 keeps its expiry; otherwise the server decides (INIT-REBOOT)
+    link         link(nic) -> bool, for ports whose isconnected() waits for
+                 an address (the board profiles have one where needed)
+    bind_device  interface name for SO_BINDTODEVICE (the unix virtual board)
+    name         the board's name, for the control channel's `hello`
+    log          called with one line for errors (None: silent)
+    config       more dhcp4c.client.Config arguments (requested, client_id,
+                 vendor_class, prl, max_size, extra, tries, timeout, ...)
+
+    Read: lease (a Lease while the NIC has the address, else None), state
+    (the client's state name), client (the dhcp4c.client.Client), errors.
+    Lease events: on_lease = fn(kind, lease), kind "acquired", "renewed",
+    "changed" or "lost", called for each; under asyncio also await event().
+    """
+
+    def __init__(self, nic, hostname=None, *, lease_file=LEASE_FILE, rtc=False, link=None,
+                 bind_device=None, name="", log=print, **config):
+        self.nic = nic
+        self.hostname = hostname
+        self.lease_file = lease_file
+        self.rtc = rtc
+        self.link_fn = link
+        self.bind_device = bind_device
+        self.name = name
+        self.log = log
+        self.on_lease = None
+        self.client = Client(dhcpnic.mac(nic), Config(hostname=hostname, **config), _rand32)
+        self.lease = None
+        self.last_event = None      # (kind, lease) of the last lease event
+        self.errors = 0
+        self.apply_failed = 0       # times the NIC refused an address
+        self._last = time.ticks_ms()
+        self._now = 0
+        self._sock = None
+        self._poller = None
+        self._link = None
+        self._link_at = 0
+        self._retry_at = None       # a step raised: nothing but the retry until then
+        self._apply = None          # core lease the NIC refused, applied again at _apply_at
+        self._apply_kind = None     # and the event the application hears when it takes
+        self._apply_at = 0
+        self._apply_wait = 0
+        self._lease_text = None     # what lease_file holds
+        self._rx_size = max(576, self.client.config.max_size or 576)
+        self.ctl = None             # dhcp4c.control.Controller, once serve() is called
+        self._rx = self._rb = self._tx = self._cpoll = None
+        self._cbuf = None
+        self._running = False
+        self._started = False       # NIC up and client started (_start)
+        self._bound_ev = self._lease_ev = None     # asyncio events, made by run()
+
+    @classmethod
+    def from_board(cls, board, **kw):
+        """The client a board profile (boards/*.py) describes: its nic(),
+        HOSTNAME, RTC, link(), BIND_DEVICE, LEASE_FILE, NAME and CONFIG."""
+        g = getattr
+        config = dict(g(board, "CONFIG", {}))
+        config.update(kw)
+        return cls(board.nic(), g(board, "HOSTNAME", None),
+                   lease_file=g(board, "LEASE_FILE", LEASE_FILE), rtc=g(board, "RTC", False),
+                   link=g(board, "link", None), bind_device=g(board, "BIND_DEVICE", None),
+                   name=g(board, "NAME", ""), **config)
+
+    @property
+    def state(self):
+        return states.NAMES[self.client.state]
+
+    # -- the clock ----------------------------------------------------------
+    def clock(self):
+        """Monotonic milliseconds since this object was made.
+
+        ticks_ms() wraps (2**30 ms, about 12.4 days, on 32-bit ports) and
+        ticks_diff() is valid across half of that, so the counter adds the
+        difference since the last read: correct while read at least every
+        ~6 days (every step reads it). It is a small int for the first 2**30
+        ms on 32-bit boards and a heap-allocated big int after that (a few
+        bytes per result, collected): accepted, because the Client needs one
+        clock that never goes back."""
+        t = time.ticks_ms()
+        self._now += time.ticks_diff(t, self._last)
+        self._last = t
+        return self._now
+
+    def _wall(self):
+        return int(time.time()) if self.rtc else None
+
+    # -- commands -------------------------------------------------------------
+    def renew(self):
+        """Renew now (DHCPREQUEST to the lease's server). UsageError without a lease."""
+        now = self.clock()
+        self.client.renew(now)
+        self._drain(now)
+
+    def release(self):
+        """DHCPRELEASE, the address removed from the NIC; the client stops
+        (restart() or the control channel's `restart` starts it again)."""
+        now = self.clock()
+        self.client.release(now)
+        self._drain(now)
+
+    def restart(self):
+        """Drop any lease without a RELEASE and discover again."""
+        now = self.clock()
+        if self.client.state == states.STOPPED:
+            self.client.start(now)
+        else:
+            self.client.restart(now)
+        self._drain(now)
+
+    def stop(self):
+        """End run() (within LINK_MS) and close the socket. The NIC keeps the
+        address and lease_file keeps the lease, as udhcpc leaves them on exit
+        without -R: the next start asks for it again (INIT-REBOOT)."""
+        self._running = False
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    # -- the control channel ----------------------------------------------------
+    def serve(self, rx=None, tx=None):
+        """Serve the control protocol (dhcpctl, docs/control-protocol.md) on
+        the USB serial line (sys.stdin/sys.stdout), or on the streams given,
+        e.g. a machine.UART for both. A 0x03 read there raises
+        KeyboardInterrupt, so Ctrl-C still stops the application where the
+        port leaves the byte to us (the unix board's raw pty)."""
+        from dhcp4c.control import Controller
+        self.ctl = Controller(self.client, firmware=VERSION, board=self.name)
+        self._rx = rx or sys.stdin
+        self._rb = getattr(self._rx, "buffer", self._rx)
+        tx = tx or sys.stdout
+        self._tx = getattr(tx, "buffer", tx)
+        self._cbuf = bytearray(64)
+        self._cpoll = select.poll()         # the stream alone (see _control_in)
+        self._cpoll.register(self._rx, select.POLLIN)
+        if self._poller is not None:
+            self._poller.register(self._rx, select.POLLIN)
+
+    def _control_in(self, now):
+        """Control bytes waiting on the stream, fed to the controller. Bytes
+        are read one at a time and only while the stream has them, so nothing
+        after a Ctrl-C is consumed (mpremote's Ctrl-A follows at once)."""
+        n = 0
+        buf = self._cbuf
+        p = self._cpoll
+        while n < len(buf) and p.poll(0):
+            b = self._rb.read(1)
+            if not b:
+                break
+            if b[0] == 3:
+                raise KeyboardInterrupt
+            buf[n] = b[0]
+            n += 1
+        if n:
+            self._write(self.ctl.feed_parts(0, bytes(buf[:n]), now))
+            self._drain(now)
+
+    def _write(self, pieces):
+        """Frames as the controller's pieces, written one after the other
+        (never joined: a big reply is not copied whole)."""
+        if pieces:
+            for p in pieces:
+                self._tx.write(p)
+            try:
+                self._tx.flush()
+            except AttributeError:
+                pass
+
+    # -- start ------------------------------------------------------------------
+    def _start(self):
+        """Open the socket (again, after stop()), and the first time bring
+        the NIC up and start the client; a step that raised is redone."""
+        if self._sock is None:
+            self._open()
+        if not self._started:
+            now = self.clock()
+            dhcpnic.up(self.nic, self.hostname)
+            self._link = dhcpnic.link(self.nic, self.link_fn)
+            self._link_at = now + LINK_MS
+            self.client.start(now, self._load(now))
+            self._started = True
+            if not self._link:
+                self.client.link_down(now)
+            self._drain(now)
+
+    def _open(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        if self.bind_device:
+            s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, self.bind_device.encode())
+        s.bind(socket.getaddrinfo("0.0.0.0", 68)[0][-1])
+        s.setblocking(False)
+        self._bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
+        self._sock = s
+        self._poller = select.poll()
+        self._poller.register(s, select.POLLIN)
+        if self.ctl is not None:
+            self._poller.register(self._rx, select.POLLIN)
+
+    # -- one step -----------------------------------------------------------------
+    def poll(self, wait=0):
+        """Do what is due: read waiting datagrams and control bytes, follow
+        the link, fire the client's timers, send what it asks. Waits at most
+        `wait` ms for input (0: never blocks) and returns the milliseconds
+        until it next needs to be called (0: call again at once)."""
+        try:
+            now = self.clock()
+            if self._retry_at is not None:
+                if now < self._retry_at:
+                    return self._retry_at - now
+                self._retry_at = None
+            if not self._started or self._sock is None:
+                self._start()
+            due = self._service(now)
+            if wait:
+                wait = min(wait, due)
+            busy = False
+            for obj, ev in self._poller.ipoll(wait):
+                now = self.clock()
+                if obj is self._sock or obj == self._sock:
+                    busy = self._recv(now, MAX_DATAGRAMS)
+                else:
+                    self._control_in(now)
+            return 0 if busy else self._service(self.clock())
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:      # report, try again later; never raise to the app
+            self._report(exc)
+            self._retry_at = self.clock() + BACKOFF_MS
+            return BACKOFF_MS
+
+    def _service(self, now):
+        """Link, NIC retry, client timers; returns ms until the next of them."""
+        if now >= self._link_at:
+            self._link_at = now + LINK_MS
+            link = dhcpnic.link(self.nic, self.link_fn)
+            if link != self._link:
+                self._link = link
+                if link:
+                    self.client.link_up(now)
+                else:
+                    self.client.link_down(now)
+        if self._apply is not None and now >= self._apply_at:
+            self._try_apply(self._apply, now, self._apply_kind)
+        self.client.tick(now)
+        self._drain(now)
+        due = self._link_at
+        dl = self.client.next_deadline()
+        if dl is not None and dl < due:
+            due = dl
+        if self._apply is not None and self._apply_at < due:
+            due = self._apply_at
+        return max(0, due - now)
+
+    def _recv(self, now, most):
+        """Read up to `most` waiting datagrams; True when there may be more."""
+        for _ in range(most):
+            try:
+                data, addr = self._sock.recvfrom(self._rx_size)
+            except OSError:         # EAGAIN: nothing more
+                return False
+            self.client.receive(data, now, _src(addr))
+            self._drain(now)
+        return True
+
+    def _drain(self, now):
+        c = self.client
+        while True:
+            d = c.next_datagram()
+            if d is None:
+                break
+            payload, dst = d
+            try:
+                if self._sock is None:
+                    raise OSError("stopped")
+                if dst is None:
+                    self._sock.sendto(payload, self._bcast)
+                else:
+                    self._sock.sendto(payload, socket.getaddrinfo(addr_str(dst), 67)[0][-1])
+            except OSError as e:
+                c.send_failed(now, "OSError {}".format(e.args[0] if e.args else ""))
+        while True:
+            e = c.next_event()
+            if e is None:
+                break
+            try:
+                self._on_event(e, now)
+            except Exception as exc:     # the control channel still hears of the event
+                self._report(exc)
+            if self.ctl is not None:
+                self.ctl.on_event(e, now)
+        if self.ctl is not None:
+            self._write(self.ctl.pending_parts(0))
+
+    # -- the lease on the NIC ---------------------------------------------------------
+    def _on_event(self, e, now):
+        t = e.type
+        if t == events.LEASE_ACQUIRED or t == events.LEASE_CHANGED:
+            self._apply_wait = 0
+            self._save(e.lease.to_text(now, self._wall()))
+            self._try_apply(e.lease, now, _KINDS[t])
+        elif t == events.LEASE_RENEWED:
+            self._save(e.lease.to_text(now, self._wall()))
+            if self._apply is not None:
+                self._apply = e.lease          # still refused: retry with the new times
+            else:
+                self._lease_event("renewed", e.lease)
+        elif t == events.LEASE_LOST:
+            self._apply = None
+            dhcpnic.remove(self.nic)
+            self._save("")
+            self._lease_event("lost", e.lease)
+
+    def _try_apply(self, lease, now, kind):
+        """Configure the NIC; when it refuses, report and retry later
+        (APPLY_FIRST_MS doubling to APPLY_MAX_MS). The application hears of
+        the lease once the NIC has it."""
+        try:
+            dhcpnic.apply(self.nic, lease)
+        except Exception as exc:
+            self.apply_failed += 1
+            w = self._apply_wait
+            w = APPLY_FIRST_MS if not w else min(w * 2, APPLY_MAX_MS)
+            self._apply_wait = w
+            self._apply = lease
+            self._apply_kind = kind
+            self._apply_at = now + w
+            self._report(exc)
+            return
+        self._apply = None
+        self._apply_wait = 0
+        self._lease_event(kind, lease)
+
+    def _lease_event(self, kind, raw):
+        view = Lease(raw, self.clock)
+        self.lease = None if kind == "lost" else view
+        self.last_event = (kind, view)
+        if self._bound_ev is not None:
+            if self.lease is None:
+                self._bound_ev.clear()
+            else:
+                self._bound_ev.set()
+            self._lease_ev.set()       # wakes every event() waiter ...
+            self._lease_ev.clear()     # ... and the next ones wait for the next event
+        if self.on_lease is not None:
+            try:
+                self.on_lease(kind, view)
+            except Exception as exc:
+                self._report(exc)
+
+    # -- the lease line on flash ---------------------------------------------------------
+    def _load(self, now):
+        if not self.lease_file:
+            return None
+        try:
+            with open(self.lease_file) as f:
+                self._lease_text = f.read().strip()
+            return CoreLease.from_text(self._lease_text, now, self._wall())
+        except Exception:   # missing or garbage: start in INIT
+            return None
+
+    def _save(self, text):
+        if not self.lease_file or text == self._lease_text:
+            return
+        with open(self.lease_file, "w") as f:
+            f.write(text or "")
+        self._lease_text = text
+
+    def _report(self, exc):
+        self.errors += 1
+        msg = "{}: {}".format(type(exc).__name__, exc)
+        if self.log is not None:
+            self.log("dhcp4c: error " + msg)
+        if self.ctl is not None:
+            try:
+                self.ctl.on_event(Event(events.ERROR, "firmware", msg), self.clock())
+                self._write(self.ctl.pending_parts(0))
+            except Exception:   # the console itself failing must not stop the client
+                pass
+
+    # -- asyncio --------------------------------------------------------------------------
+    async def run(self):
+        """The client as an asyncio task: asyncio.create_task(dhcp.run()).
+        Returns after stop()."""
+        asyncio = self._asyncio()
+        self._running = True
+        while (not self._started or self._sock is None) and self._running:
+            try:
+                self._start()
+            except Exception as exc:
+                self._report(exc)
+                await asyncio.sleep_ms(BACKOFF_MS)
+        readers = [asyncio.create_task(self._reader(self._sock, self._on_datagram))]
+        served = None
+        try:
+            while self._running:
+                if self.ctl is not None and served is not self.ctl:
+                    served = self.ctl
+                    readers.append(asyncio.create_task(self._reader(self._rx, self._control_in)))
+                try:
+                    wait = self._service(self.clock())
+                except Exception as exc:
+                    self._report(exc)
+                    wait = BACKOFF_MS
+                await asyncio.sleep_ms(wait)
+        finally:
+            for t in readers:
+                t.cancel()
+
+    def _asyncio(self):
+        """asyncio, imported on first use (a superloop never pays for it),
+        and the events bound() and event() wait on."""
+        import asyncio
+        if self._bound_ev is None:
+            self._bound_ev = asyncio.Event()
+            self._lease_ev = asyncio.Event()
+            if self.lease is not None:
+                self._bound_ev.set()
+        return asyncio
+
+    async def _reader(self, stream, handler):
+        """Wait until `stream` is readable, then handler(now); forever."""
+        queue = self._asyncio().core._io_queue
+        while True:
+            await _readable(queue, stream)
+            try:
+                handler(self.clock())
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                self._report(exc)
+
+    def _on_datagram(self, now):
+        self._recv(now, 1)      # one per wake: other tasks run between datagrams
+
+    async def bound(self):
+        """Wait until the NIC has a leased address; returns the Lease."""
+        self._asyncio()
+        while self.lease is None:
+            await self._bound_ev.wait()
+        return self.lease
+
+    async def event(self):
+        """Wait for the next lease event; returns (kind, lease) as on_lease
+        gets them. Events that come together (lost, then acquired, in one
+        step) wake the waiter once, with the last of them; on_lease sees each."""
+        self._asyncio()
+        await self._lease_ev.wait()
+        return self.last_event
+
+
+def _readable(queue, stream):
+    # asyncio's own stream wait (what asyncio.StreamReader does before each
+    # read): MicroPython's asyncio has no public wait-until-readable, and
+    # recvfrom(), which the source address needs, is not a stream read.
+    yield queue.queue_read(stream)
+
+
+def _src(addr):
+    """The 4 source-address bytes of a recvfrom() address (a bytes sockaddr
+    on the unix port, a tuple ('a.b.c.d', port) on bare-metal ports)."""
+    if isinstance(addr, tuple):
+        return parse_addr(addr[0])
+    if len(addr) >= 8:                # struct sockaddr_in: family, port, addr
+        return bytes(addr[4:8])
+    return None
