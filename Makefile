@@ -22,11 +22,12 @@ flash:
 	@[ -n "$(BOARD)" ] && [ -n "$(PORT)" ] || { echo "usage: make flash BOARD=<name> PORT=<port>"; exit 2; }
 	$(PY) scripts/flash.py --board "$(BOARD)" --port "$(PORT)" $(if $(APP),--app "$(APP)")
 
-# make demo - a virtual board gets, renews and releases a lease (needs root)
+# make demo [APP=file.py] - a virtual board gets, renews and releases a lease, or boots
+# your application (needs root)
 demo:
 	@[ "$$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces, dnsmasq): sudo make demo"; exit 1; }
 	bash scripts/bootstrap.sh
-	$(PY) scripts/demo.py $(DEMO_ARGS)
+	$(PY) scripts/demo.py $(if $(APP),--app "$(APP)") $(DEMO_ARGS)
 
 # make firmware BOARD=unix|qemu - build that image from MicroPython's source and print its
 # path (build/micropython/); for a real board (manifest.json "boards") print the command

@@ -185,8 +185,9 @@ def main():
     mine = our_mpy()
     theirs = (board_mpy & 0xFF, (board_mpy >> 8) & 3)
     use_mpy = not a.source and board_mpy and theirs == mine
-    say("board .mpy {}.{}, mpy-cross {}.{}: copying {}".format(
-        theirs[0], theirs[1], mine[0], mine[1], ".mpy" if use_mpy else ".py sources"))
+    if any(comp for _, _, comp in files):
+        say("board .mpy {}.{}, mpy-cross {}.{}: copying {}".format(
+            theirs[0], theirs[1], mine[0], mine[1], ".mpy" if use_mpy else ".py sources"))
     tmp = tempfile.mkdtemp(prefix="dhcp4c-flash-")
     try:
         cmds, total = [], 0

@@ -300,7 +300,12 @@ def make(tree, source_key, build):
     with open(log, "w") as f:
         f.write(" ".join(cmd) + "\n")
         f.flush()
-        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # MicroPython names its version after `git describe` of the tree; ours is
+        # inside this project's work tree, whose every commit would then rebuild
+        # everything. Git must not look above the tree.
+        env = dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.abspath(tree)))
+        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           env=env)
     if r.returncode != 0:
         with open(log) as f:
             tail = f.readlines()[-25:]

@@ -13,6 +13,7 @@ is a reset: the interpreter is started again. Output while no client is
 connected is dropped, as on a USB CDC port nobody has open (--log keeps a
 copy of everything for tests and debugging). Prints
 "READY socket://127.0.0.1:PORT" once listening; SIGTERM/SIGINT stop it.
+The --log file marks each boot with a line "-- vboard: boot N --".
 Why not socat: socat ends the interpreter when the TCP connection closes, and
 a board must survive mpremote disconnecting and dhcpctl connecting.
 """
@@ -27,6 +28,7 @@ import time
 import tty
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+BOOT_MARK = "\n-- vboard: boot {} --\n"     # written to --log at each (re)boot
 MP = os.path.join(os.path.dirname(HERE), ".venv", "bin", "micropython")
 
 
@@ -77,6 +79,8 @@ def main():
         state["child"], state["master"] = child, master
         state["boots"] += 1
         sel.register(master, selectors.EVENT_READ, "pty")
+        if log is not None:     # where this boot's output starts (scripts/demo.py)
+            log.write(BOOT_MARK.format(state["boots"]).encode())
         print("vboard: boot {} pid {}".format(state["boots"], child.pid), file=sys.stderr,
               flush=True)
 

@@ -16,7 +16,7 @@ DNS = "192.0.2.53"
 DOMAIN = "example.com"
 
 
-def kea(lab, lease=120, t1=None, t2=None):
+def kea(lab, lease=120, t1=None, t2=None, ntp=None):
     exe = need_tool("kea-dhcp4")
     d = lab.tmp
     subnet = {"id": 1, "subnet": "192.0.2.0/24",
@@ -34,6 +34,8 @@ def kea(lab, lease=120, t1=None, t2=None):
         "subnet4": [subnet],
         "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 50,
                      "output_options": [{"output": "stdout"}]}]}}
+    if ntp is not None:
+        subnet["option-data"].append({"name": "ntp-servers", "data": ntp})
     if t1 is not None:
         conf["Dhcp4"]["renew-timer"] = t1
     if t2 is not None:
