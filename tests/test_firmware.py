@@ -387,7 +387,7 @@ def test_firmware_reports_exceptions_and_carries_on(lab):
         f.write(FLAKY_RUN)
     path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
                      os.path.join(rig.REPO, "boards", "unix")])
-    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60, input="",
+    r = lab.run(rig.interpreter(PLAIN) + ["run.py"], cwd=d, timeout=60, input="",
                 env=dict(os.environ, MICROPYPATH=path), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("dhcp4c: error RuntimeError: flaky link") == 2, r.stdout
@@ -451,7 +451,7 @@ def test_nic_refusing_the_address_is_retried_with_back_off(lab):
         f.write(REFUSING_RUN)
     path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
                      os.path.join(rig.REPO, "boards", "unix")])
-    r = lab.run([rig.need_tool("micropython"), "run.py"], cwd=d, timeout=60, input="",
+    r = lab.run(rig.interpreter(PLAIN) + ["run.py"], cwd=d, timeout=60, input="",
                 env=dict(os.environ, MICROPYPATH=path), check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count("dhcp4c: error OSError") == 2, r.stdout

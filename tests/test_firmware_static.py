@@ -122,3 +122,99 @@ print("OK")
     r = subprocess.run(mp + ["-c", "import sys; exec(sys.stdin.read())"], input=code,
                        capture_output=True, text=True, env=env)
     assert r.stdout.strip() == "OK", r.stdout + r.stderr
+
+
+FAKE_NETWORK = """
+calls = []
+
+
+def hostname(name=None):
+    calls.append(("hostname", name))
+
+
+def ipconfig(**kw):
+    calls.append(("network.ipconfig", sorted(kw.items())))
+
+
+class _NIC:
+    def __init__(self):
+        self.calls = calls
+
+    def active(self, up=None):
+        calls.append(("active", up))
+
+    def ifconfig(self, cfg=None):
+        calls.append(("ifconfig", cfg))
+
+
+class LAN(_NIC):             # MicroPython >= 1.24
+    def ipconfig(self, *a, **kw):
+        calls.append(("ipconfig", sorted(kw.items())))
+
+
+class WIZNET5K(LAN):
+    pass
+
+
+class OldLAN(_NIC):          # before 1.24: ifconfig() only
+    pass
+"""
+
+NIC_RUN = """
+import network, dhcpnic
+from dhcp4c.lease import Lease
+lease = Lease(b"\\xc0\\x00\\x02\\x0a", b"\\xc0\\x00\\x02\\x01", 600, mask=b"\\xff\\xff\\xff\\x00",
+              routers=[b"\\xc0\\x00\\x02\\x01"], dns=[b"\\xc0\\x00\\x02\\x35"])
+for kind in ("LAN", "WIZNET5K", "OldLAN"):
+    nic = getattr(network, kind)()
+    del network.calls[:]
+    dhcpnic.up(nic, "board-7")
+    dhcpnic.apply(nic, lease)
+    dhcpnic.remove(nic)
+    print(kind, repr(network.calls))
+"""
+
+
+def test_dhcpnic_uses_the_api_each_nic_kind_takes(tmp_path):
+    """On the i386 port with a stand-in `network` module: a NIC with
+    ipconfig() (>= 1.24) gets the lease through ipconfig() and
+    network.ipconfig(dns=); WIZNET5K through ifconfig() even though it has
+    ipconfig(); a NIC before 1.24 through ifconfig(). Each turns its port's
+    DHCP client off, gets the hostname, and loses the address at the end."""
+    (tmp_path / "network.py").write_text(FAKE_NETWORK)
+    (tmp_path / "run.py").write_text(NIC_RUN)
+    path = ":".join([str(tmp_path), os.path.join(rig.REPO, "firmware"), rig.SHARED])
+    r = subprocess.run(rig.interpreter("micropython-i386") + [str(tmp_path / "run.py")],
+                       capture_output=True, text=True, env=dict(os.environ, MICROPYPATH=path),
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    zero = "('0.0.0.0', '0.0.0.0', '0.0.0.0', '0.0.0.0')"
+    lease = "('192.0.2.10', '255.255.255.0', '192.0.2.1', '192.0.2.53')"
+    assert got["LAN"] == (
+        "[('active', True), ('ipconfig', [('dhcp4', False)]), ('hostname', 'board-7'), "
+        "('ipconfig', [('addr4', ('192.0.2.10', '255.255.255.0')), ('gw4', '192.0.2.1')]), "
+        "('network.ipconfig', [('dns', '192.0.2.53')]), "
+        "('ipconfig', [('addr4', ('0.0.0.0', '0.0.0.0'))])]")
+    assert got["WIZNET5K"] == (
+        "[('active', True), ('ipconfig', [('dhcp4', False)]), ('ifconfig', {z}), "
+        "('hostname', 'board-7'), ('ifconfig', {l}), ('ifconfig', {z})]".format(z=zero, l=lease))
+    assert got["OldLAN"] == (
+        "[('active', True), ('ifconfig', {z}), ('hostname', 'board-7'), ('ifconfig', {l}), "
+        "('ifconfig', {z})]".format(z=zero, l=lease))
+
+
+def test_make_firmware():
+    """make firmware BOARD=unix builds (or finds up to date) the frozen i386
+    image and prints its path; a board of another port gets the exact
+    command for that port and a non-zero exit (no such port here)."""
+    rig.micropython_build("micropython-i386-frozen")
+    r = subprocess.run(["make", "-s", "-C", rig.REPO, "firmware", "BOARD=unix"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == os.path.join(rig.MP_BUILD, "bin", "micropython-i386-frozen")
+    r = subprocess.run(["make", "-s", "-C", rig.REPO, "firmware", "BOARD=pico-w"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert 'ports/rp2" BOARD=RPI_PICO_W FROZEN_MANIFEST=' in r.stdout, r.stdout
+    assert "cannot be built here" in r.stdout
