@@ -276,9 +276,10 @@ class DHCP:
         n = 0
         buf = self._cbuf
         p = self._cpoll
-        while n < len(buf) and p.poll(0):
+        while n < len(buf) and p is not None and p.poll(0):
             b = self._rb.read(1)
-            if not b:
+            if not b:           # end of the stream: it stays readable for ever
+                self._input_ended()
                 break
             if b[0] == 3:
                 raise KeyboardInterrupt
@@ -287,6 +288,13 @@ class DHCP:
         if n:
             self._write(self.ctl.feed_parts(0, bytes(buf[:n]), now))
             self._drain(now)
+
+    def _input_ended(self):
+        """The control stream has no more input (a closed pipe, not a
+        board's serial line): stop polling it, so poll() and run() do not
+        wake at once for ever. Replies and events still go out."""
+        self._poller.unregister(self._rx)
+        self._cpoll = None
 
     def _write(self, pieces):
         """Frames as the controller's pieces, written one after the other
@@ -318,13 +326,17 @@ class DHCP:
 
     def _open(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        if self.bind_device:
-            s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, self.bind_device.encode())
-        s.bind(socket.getaddrinfo("0.0.0.0", 68)[0][-1])
-        s.setblocking(False)
-        self._bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            if self.bind_device:
+                s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, self.bind_device.encode())
+            s.bind(socket.getaddrinfo("0.0.0.0", 68)[0][-1])
+            s.setblocking(False)
+            self._bcast = socket.getaddrinfo("255.255.255.255", 67)[0][-1]
+        except BaseException:
+            s.close()           # retried a second later: no socket left behind
+            raise
         self._sock = s
         self._poller = select.poll()
         self._poller.register(s, select.POLLIN)
@@ -553,9 +565,10 @@ class DHCP:
         return asyncio
 
     async def _reader(self, stream, handler):
-        """Wait until `stream` is readable, then handler(now); forever."""
+        """Wait until `stream` is readable, then handler(now); for ever, or
+        until the control stream ends."""
         queue = self._asyncio().core._io_queue
-        while True:
+        while stream is self._sock or self._cpoll is not None:
             await _readable(queue, stream)
             try:
                 handler(self.clock())

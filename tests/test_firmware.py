@@ -363,21 +363,25 @@ def link(n):
 """
 
 FLAKY_RUN = """
+import time
 import board
 from dhcp4c_board import DHCP
 d = DHCP.from_board(board)
 d.serve()
 while d.lease is None:
     d.poll(50)
+t = time.ticks_ms()
+d.poll(200)                 # stdin is at its end: poll() must still wait
 print("RESULT", d.errors, d.nic.ipconfig("addr4")[0], d.ctl.errors_total,
-      d.ctl.errors[-1][1])
+      d.ctl.errors[-1][1], time.ticks_diff(time.ticks_ms(), t))
 """
 
 
 def test_firmware_reports_exceptions_and_carries_on(lab):
     """A profile whose link() raises the first two times, at start: both are
     reported (console line, the control channel's error ring / error
-    events), poll() backs off, starts again and binds."""
+    events), poll() backs off, starts again and binds. The control stream
+    (stdin) is at its end from the start: poll(wait) still waits."""
     srv = lab.dnsmasq()
     d = os.path.join(lab.tmp, "flaky")
     os.mkdir(d)
@@ -394,6 +398,7 @@ def test_firmware_reports_exceptions_and_carries_on(lab):
     res = r.stdout.split("RESULT", 1)[1].split()
     assert res[0] == "2" and res[1].startswith("192.0.2.")
     assert res[2] == "2" and res[3] == "firmware"          # in the control `errors` ring
+    assert int(res[4]) >= 150, res                          # waited, not spun
     assert "DHCPACK" in lab.log(srv)
 
 
