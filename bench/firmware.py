@@ -20,10 +20,12 @@ the cycle frozen in (build()).
      Controller, DORA, `state`, 20 renewals, release, dnsmasq's captured
      replies), on Cortex-M3 frozen, and for comparison on i386 frozen,
      from ROMFS and from .mpy files.
-2. The same core cycle at each image's own heap, collector off in each step
-   (core_cycle(measure=True)): heap kept by the import, the peak (an upper
-   bound) and the growth over the renewals.
-3. Flash the frozen modules take: `size` text of each image pair.
+2. The same core cycle at each image's own heap (core_cycle(measure=True)),
+   above the interpreter's baseline: heap kept by the import, the peak (the
+   collector off in each step: an upper bound; the most in use after a
+   collection following a step: a lower bound), growth over the renewals.
+3. Flash the frozen modules take: each section's growth from the image
+   without them to the image with them (binutils size -A), beside the .mpy.
 4. ROMFS: the deployed .mpy tree as `mpremote romfs build` makes it, frozen
    into an i386 build as bytes and mounted as vfs.VfsRom (i386_images()).
 5. The asyncio application's worst lateness (examples/asyncio_app.py on the
@@ -118,6 +120,7 @@ def build(name, port, args, modules, product, dest, stale=()):
     manifest = os.path.join(OUT, "manifests", name + ".py")
     mpbuild._write(manifest, mpbuild.manifest_text(seed[5], seed[6]) + "".join(
         "module({!r}, base_path={!r})\n".format(m, SRC) for m in modules))
+    key = "{}\n{}\n".format(key, " ".join(seed[2]))     # as scripts/micropython.py keys it
     if mpbuild._read(obj + ".key") != key:
         shutil.rmtree(obj, ignore_errors=True)
         shutil.copytree(os.path.join(mpbuild.OUT, "obj", name), obj, symlinks=True)
@@ -351,7 +354,7 @@ def frozen_flash(without, with_):
     a, b = sections(without), sections(with_)
     grown = {k: b[k] - a.get(k, 0) for k in b if k != ".bss" and b[k] != a.get(k, 0)}
     reloc = grown.pop(".rel.dyn", 0)
-    return sum(grown.values()), reloc, "+".join(sorted(grown))
+    return sum(grown.values()), reloc
 
 
 def kb(n):
@@ -393,26 +396,26 @@ def main():
                 k = smallest(works, start)
                 for size in sorted(notes):
                     print("    {}k: {}".format(size, notes[size] or "ok"))
-                row("firmware lease cycle, virtual board, i386 " + name, "{}k".format(k),
+                row("smallest heap, firmware on the virtual board, i386 " + name, "{}k".format(k),
                     "<= {}k".format(target), k is not None and k <= target)
         else:
-            row("firmware lease cycle, virtual board", "skipped: needs root")
+            row("smallest heap, firmware on the virtual board", "skipped: needs root")
         for name, start in (("Cortex-M3 frozen", 20), ("i386 frozen", 20), ("i386 ROMFS", 32),
                             ("i386 .mpy", 52)):
             k = smallest(lambda k: core_cycle(targets[name], k) is not None, start)
-            row("core cycle, one process, " + name, "{}k".format(k))
+            row("smallest heap, core cycle, " + name, "{}k".format(k))
 
         print("2. core cycle at the image's own heap, above the interpreter's baseline")
         figures = {name: core_cycle(t, measure=True) for name, t in targets.items()}
         for name, f in figures.items():
-            row("kept by the import, " + name, kb(f["import"]))
+            row("import keeps, " + name, kb(f["import"]))
         for name, f in figures.items():
             m3 = name == "Cortex-M3 frozen"
-            row("peak (<= end of a step, collector off in it), " + name,
-                "{} (live after a step <= {})".format(kb(f["peak"]), kb(f["live"])),
+            row("peak (collector off in each step), " + name,
+                "<= {} (>= {})".format(kb(f["peak"]), kb(f["live"])),
                 "<= 14 KB" if m3 else "", f["peak"] <= 14 * 1024 if m3 else None)
         for name, f in figures.items():
-            row("growth, renewals 11-20 vs 1-10, " + name, "{} B".format(f["last"] - f["first"]),
+            row("growth, renewals 11-20 over 1-10, " + name, "{} B".format(f["last"] - f["first"]),
                 "0 B", f["last"] <= f["first"])
 
         print("3. flash the frozen modules take (the image with them minus without)")
@@ -423,17 +426,15 @@ def main():
                        for f in os.listdir(os.path.join(lib, "dhcp4c")))
         board_mpy = sum(os.path.getsize(os.path.join(lib, f + ".mpy")) for f in load_order()
                         if not f.startswith("dhcp4c."))
-        row("dhcp4c frozen, Cortex-M3 (qemu dhcp4c.elf - plain.elf)",
-            "{} B ({}); as .mpy {} B".format(m3[0], m3[2], core_mpy))
-        row("dhcp4c + board library frozen, i386 (-frozen - stock)",
-            "{} B ({}; + {} B .rel.dyn); as .mpy {} B".format(i386[0], i386[2], i386[1],
-                                                             core_mpy + board_mpy))
+        row("flash, dhcp4c frozen, Cortex-M3 (dhcp4c.elf - plain.elf)",
+            "{} B; as .mpy {} B".format(m3[0], core_mpy))
+        row("flash, dhcp4c + board library frozen, i386",
+            "{} B (+ {} B PIE relocations); as .mpy {} B".format(i386[0], i386[1],
+                                                                core_mpy + board_mpy))
 
-        print("4. ROMFS (i386, the image frozen as bytes, mounted as vfs.VfsRom)")
-        row("ROMFS image (mpremote romfs build, dhcp4c + board library .mpy)",
+        print("4. ROMFS (i386, the image frozen as bytes, mounted as vfs.VfsRom; its heap in 1, 2)")
+        row("ROMFS image of dhcp4c + board library .mpy",
             "{} B".format(romfs_bytes))
-        row("kept by the import: ROMFS / .mpy / frozen (i386)", " / ".join(
-            kb(figures[n]["import"]) for n in ("i386 ROMFS", "i386 .mpy", "i386 frozen")))
 
         print("5. asyncio application on the virtual board")
         if root:
@@ -446,9 +447,12 @@ def main():
         print("6. start -> bound, median of {} (dnsmasq, veth)".format(RUNS))
         if root:
             fw, ud = start_to_bound()
-            row("firmware image (spawn -> NIC has the address)", "{:.1f} ms".format(fw))
-            row("busybox udhcpc -f -q -n, no script (spawn -> exit)", "{:.1f} ms".format(ud))
-            row("ratio firmware / udhcpc", "{:.2f}".format(fw / ud), "<= 0.5", fw / ud <= 0.5)
+            row("start -> bound, firmware image (spawn -> NIC has the address)",
+                "{:.1f} ms".format(fw))
+            row("start -> bound, udhcpc -f -q -n, no script (spawn -> exit)",
+                "{:.1f} ms".format(ud))
+            row("start -> bound, firmware / udhcpc", "{:.2f}".format(fw / ud), "<= 0.5",
+                fw / ud <= 0.5)
         else:
             row("start -> bound", "skipped: needs root")
     finally:
