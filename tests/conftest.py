@@ -41,9 +41,10 @@ def lab():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Show what ran outside pytest's view (the MicroPython runs)."""
+    """Show what ran outside pytest's view (the MicroPython runs: the unix
+    ports, 64- and 32-bit, the Cortex-M3 under qemu, the virtual board)."""
     if rig.REPORT:
-        terminalreporter.section("runs under the micropython unix port")
+        terminalreporter.section("runs under MicroPython")
         for line in rig.REPORT:
             terminalreporter.write_line(line)
     fuzz = sys.modules.get("test_codec_fuzz")
