@@ -206,7 +206,48 @@ def core_cycle(target, heap=None, measure=False):
         if "MemoryError" not in out + err:
             raise SystemExit("bench: core cycle {} at {}k:\n{}".format(target, heap, out + err))
         return None
-    return dict(zip(("base", "import", "peak", "live", "first", "last"), map(int, m.groups())))
+    f = dict(zip(("base", "import", "peak", "live", "first", "last"), map(int, m.groups())))
+    maps = [x.split(">MAP")[0] for x in out.split("MAP<")[1:]]
+    if len(maps) == 3:
+        f["import kinds"], f["bound kinds"] = by_kind(maps[0], maps[1]), by_kind(maps[1], maps[2])
+    return f
+
+
+# Heads in MicroPython's block map (py/gc.c gc_dump_alloc_table); '=' continues
+# the object before, '.' is free; 'h' is any other object: instances, classes,
+# dict tables, buffers, bytecode, qstr pools. A block is four words: 16 B on 32-bit.
+KINDS = (("B", "functions"), ("h", "other"),
+         ("D", "dicts"), ("T", "tuples"), ("S", "str/bytes"), ("L", "lists"),
+         ("A", "bytearrays"), ("M", "modules"))
+
+
+def by_kind(before, after):
+    """What is on the heap in block map `after` and not in `before`, by kind of
+    object: "N kind X KB; ..." (net counts of objects and of their blocks)."""
+    def count(text):
+        counts, cur = {}, None
+        for line in text.splitlines():
+            head, sep, cells = line.partition(": ")
+            if sep and len(head) == 8:
+                for ch in cells:
+                    if ch == ".":
+                        cur = None
+                    elif ch == "=":
+                        if cur:
+                            counts[cur][1] += 1
+                    else:
+                        cur = ch
+                        counts.setdefault(ch, [0, 0])
+                        counts[ch][0] += 1
+                        counts[ch][1] += 1
+        return counts
+    a, b = count(before), count(after)
+    out = []
+    for k, name in KINDS:
+        n, blocks = (b.get(k, [0, 0])[i] - a.get(k, [0, 0])[i] for i in (0, 1))
+        if blocks:
+            out.append("{} {} {}".format(n, name, kb(blocks * 16, 1024)))
+    return "; ".join(out)
 
 
 # --- the virtual board -------------------------------------------------------------
@@ -357,8 +398,9 @@ def frozen_flash(without, with_):
     return sum(grown.values()), reloc
 
 
-def kb(n):
-    return "{:.1f} KB".format(n / 1024)
+def kb(n, bytes_under=0):
+    """n bytes as KB, or as bytes when under `bytes_under`."""
+    return "{} B".format(n) if n < bytes_under else "{:.1f} KB".format(n / 1024)
 
 
 def main():
@@ -407,8 +449,13 @@ def main():
 
         print("2. core cycle at the image's own heap, above the interpreter's baseline")
         figures = {name: core_cycle(t, measure=True) for name, t in targets.items()}
+        print("  (by kind, from the block maps; other: instances, classes, dict tables,"
+              " buffers, bytecode, qstr pools)")
         for name, f in figures.items():
             row("import keeps, " + name, kb(f["import"]))
+            print("    by kind: " + f["import kinds"])
+        print("  then Client, Controller, lease (bound, `state` sent), Cortex-M3: "
+              + figures["Cortex-M3 frozen"]["bound kinds"])
         for name, f in figures.items():
             m3 = name == "Cortex-M3 frozen"
             row("peak (collector off in each step), " + name,

@@ -32,8 +32,12 @@
 # collection following a renewal, over the first and the second half of the
 # renewals (the heap after a collection wobbles by a block or two from one
 # renewal to the next, so the highest of each half is compared).
-# A MemoryError ends the run before that line.
+# With MEASURE it also prints the heap's block map (micropython.mem_info(1))
+# between MAP< and >MAP at base, after the imports and once bound with the
+# `state` reply sent, each after a collection (printing allocates nothing).
+# A MemoryError ends the run before the CYCLE line.
 import gc
+import micropython
 import sys
 
 import __main__
@@ -100,10 +104,19 @@ def kept():
     return gc.mem_alloc() - base
 
 
+def heap_map():
+    if MEASURE:
+        gc.collect()
+        print("MAP<")
+        micropython.mem_info(1)
+        print(">MAP")
+
+
 # every global of ours exists before base: none may grow the module's dict later
 client = ctl = frames = Client = Config = Controller = imported = after = i = h = now = m = None
 gc.collect()
 base = gc.mem_alloc()
+heap_map()
 for m in MODULES:
     __import__(m)
     gc.collect()
@@ -111,6 +124,7 @@ from dhcp4c import frames  # noqa: E402
 from dhcp4c.client import Client, Config  # noqa: E402
 from dhcp4c.control import Controller  # noqa: E402
 imported = kept()
+heap_map()
 
 client = Client(MAC, Config(hostname="vboard"), rand32)
 ctl = Controller(client, firmware="bench", board="bench")
@@ -119,6 +133,7 @@ step(answer, OFFER, 1)
 step(answer, ACK, 2)
 assert client.state == 4, client.state          # BOUND
 step(command, "state", 3)
+heap_map()
 after = [0, 0]
 for i in range(RENEWALS):
     now = client.next_deadline()
