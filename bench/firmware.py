@@ -128,16 +128,7 @@ def build(name, port, args, modules, product, dest, stale=()):
     for f in stale:
         if os.path.exists(os.path.join(obj, f)):
             os.remove(os.path.join(obj, f))
-    cmd = ["make", "-C", os.path.join(tree, port), "-j{}".format(os.cpu_count() or 2),
-           "BUILD=" + obj, "FROZEN_MANIFEST=" + manifest,
-           "MPY_LIB_DIR=" + os.path.join(mpbuild.OUT, "lib"),
-           "MICROPY_MPYCROSS=" + mpbuild.MPY_CROSS] + list(args)
-    # as in scripts/micropython.py: git must not name MicroPython's version after ours
-    env = dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.abspath(tree)))
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-    if r.returncode != 0:
-        raise SystemExit("bench: {} failed:\n{}".format(" ".join(cmd),
-                                                       (r.stdout + r.stderr)[-2000:]))
+    mpbuild.run_make(tree, port, obj, mpbuild.frozen_args(manifest) + list(args), obj + ".log")
     out = os.path.join(OUT, dest)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     shutil.copy(os.path.join(obj, product), out)

@@ -279,24 +279,20 @@ def _same(a, b):
         return fa.read() == fb.read()
 
 
-def make(tree, source_key, build):
-    """Run one build; True when its product changed."""
-    name, folder, args, product, dest, manifest, asyncio, _ = build
-    obj = os.path.join(OUT, "obj", name)
-    args = list(args)
-    if name != "mpy-cross":
-        lib = os.path.join(OUT, "lib")  # MPY_LIB_DIR: the build only checks for README.md
-        _write(os.path.join(lib, "README.md"), "")
-        path = os.path.join(OUT, "manifests", manifest + ".py")
-        _write(path, manifest_text(manifest, asyncio))
-        args += ["FROZEN_MANIFEST=" + path, "MPY_LIB_DIR=" + lib, "MICROPY_MPYCROSS=" + MPY_CROSS]
-    key = "{}\n{}\n".format(source_key, " ".join(args))
-    if _read(obj + ".key") != key:
-        shutil.rmtree(obj, ignore_errors=True)
+def frozen_args(manifest_path):
+    """make arguments that freeze what the manifest file at `manifest_path` lists."""
+    lib = os.path.join(OUT, "lib")  # MPY_LIB_DIR: the build only checks for README.md
+    _write(os.path.join(lib, "README.md"), "")
+    return ["FROZEN_MANIFEST=" + manifest_path, "MPY_LIB_DIR=" + lib,
+            "MICROPY_MPYCROSS=" + MPY_CROSS]
+
+
+def run_make(tree, folder, obj, args, log):
+    """MicroPython's make in tree/folder with BUILD=obj; output to `log`.
+    Exits with the log's tail when it fails."""
     cmd = ["make", "-C", os.path.join(tree, folder), "-j{}".format(os.cpu_count() or 2),
-           "BUILD=" + obj] + args
+           "BUILD=" + obj] + list(args)
     os.makedirs(obj, exist_ok=True)
-    log = obj + ".log"
     with open(log, "w") as f:
         f.write(" ".join(cmd) + "\n")
         f.flush()
@@ -310,7 +306,22 @@ def make(tree, source_key, build):
         with open(log) as f:
             tail = f.readlines()[-25:]
         sys.stderr.write("".join(tail))
-        sys.exit("micropython: building {} failed (whole log: {})".format(name, log))
+        sys.exit("micropython: building in {} failed (whole log: {})".format(obj, log))
+
+
+def make(tree, source_key, build):
+    """Run one build; True when its product changed."""
+    name, folder, args, product, dest, manifest, asyncio, _ = build
+    obj = os.path.join(OUT, "obj", name)
+    args = list(args)
+    if name != "mpy-cross":
+        path = os.path.join(OUT, "manifests", manifest + ".py")
+        _write(path, manifest_text(manifest, asyncio))
+        args += frozen_args(path)
+    key = "{}\n{}\n".format(source_key, " ".join(args))
+    if _read(obj + ".key") != key:
+        shutil.rmtree(obj, ignore_errors=True)
+    run_make(tree, folder, obj, args, obj + ".log")
     _write(obj + ".key", key)
     src, dst = os.path.join(obj, product), os.path.join(OUT, dest)
     changed = not _same(src, dst)
