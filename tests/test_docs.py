@@ -17,3 +17,20 @@ def test_docs_diagram_is_generated_from_the_table():
     start = text.index(BEGIN) + len(BEGIN)
     end = text.index(END)
     assert text[start:end] == to_dot(), "regenerate the diagram in docs/state-machine.md"
+
+
+def test_the_protocol_doc_lists_every_command_and_its_arguments():
+    """docs/control-protocol.md's command table names exactly the commands of
+    dhcp4c.control.COMMAND_TABLE, in its order, and each command's argument
+    names (or "—" for none)."""
+    from dhcp4c.control import COMMAND_TABLE
+    with open(os.path.join(rig.REPO, "docs", "control-protocol.md")) as f:
+        text = f.read()
+    table = text.split("## Commands", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    assert [r[0].strip("| `") for r in rows] == [name for name, _, _ in COMMAND_TABLE]
+    for row, (name, _, args) in zip(rows, COMMAND_TABLE):
+        if not args:
+            assert row[1] == "—", name
+        for a in args:
+            assert "`{}`".format(a) in row[1], (name, a)

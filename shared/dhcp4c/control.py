@@ -41,8 +41,6 @@ _EV_ERROR = const(10)
 _MAX_ERRORS = const(8)
 _MAX_SERVERS = const(4)
 
-COMMANDS = ("hello", "state", "renew", "rebind", "release", "restart", "stats", "server",
-            "errors", "subscribe", "unsubscribe", "config")
 _COUNTERS = ("frames_in", "noise", "oversize", "bad_crc", "bad_json")
 _CONFIG_KEYS = ("client_id", "hostname", "requested")
 
@@ -281,9 +279,12 @@ class Controller:
                 raise _Reply("bad_request", "request needs a cmd string")
             if not isinstance(args, dict):
                 raise _Reply("bad_request", "args must be an object")
-            if cmd not in COMMANDS:
+            row = _HANDLERS.get(cmd)
+            if row is None:
                 raise _Reply("unknown_command", "unknown command: {}".format(cmd[:40]))
-            result = self._run(cmd, args, now, conn)
+            _, run, allowed = row
+            _no_args(args, allowed)
+            result = run(self, args, now, conn)
         except _Reply as e:
             return self._err(rid, e.code, e.message)
         except UsageError as e:
@@ -295,65 +296,6 @@ class Controller:
     def _err(self, rid, code, message):
         self.errors_sent += 1
         return {"id": rid, "ok": False, "error": {"code": code, "message": message}}
-
-    def _run(self, cmd, args, now, conn):
-        """One command's result (docs/control-protocol.md). One method for all
-        twelve: on a board each method costs ~0.1 KB of heap."""
-        c = self.client
-        if cmd == "stats":
-            return self._stats(args)
-        if cmd == "config":
-            return self._config(args)
-        _no_args(args)
-        if cmd == "hello":
-            return {"protocol": PROTOCOL, "firmware": self.firmware, "board": self.board,
-                    "max_line": self.limit, "capabilities": list(COMMANDS) + ["events"]}
-        if cmd == "state":
-            return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
-                    "lease": lease_dict(c.lease, now)}
-        out = []     # loops, not comprehensions: no function objects on a board
-        if cmd == "server":
-            for s in self.servers:
-                out.append({"id": _a(s[0]), "address": _a(s[1]), "options": _hexopts(s[2]),
-                            "seen_ms_ago": now - s[3], "count": s[4]})
-            return {"servers": out}
-        if cmd == "errors":
-            for e in self.errors:
-                out.append({"ago_ms": now - e[0], "kind": e[1], "message": e[2]})
-            return {"errors": out, "total": self.errors_total}
-        if cmd == "subscribe" or cmd == "unsubscribe":
-            k = self._conn(conn)
-            k.subscribed = cmd == "subscribe"
-            if not k.subscribed:
-                k.queue = []
-            return {"subscribed": k.subscribed}
-        # the Client decides whether these are allowed now (UsageError)
-        if cmd == "renew":
-            c.renew(now)
-        elif cmd == "rebind":
-            c.rebind(now)
-        elif cmd == "release":
-            c.release(now)
-        else:  # restart: the last of COMMANDS
-            c.restart(now)
-        return {"state": S.NAMES[c.state]}
-
-    def _stats(self, args):
-        reset = args.get("reset", False)
-        _no_args(args, ("reset",))
-        if not isinstance(reset, bool):
-            raise _Reply("bad_args", "reset must be true or false")
-        r = {"client": self.client.stats.as_dict(), "control": self.counters()}
-        if reset:
-            self.client.stats = Stats(S.N_STATES)
-            self._base = [0] * len(_COUNTERS)
-            for c in self._conns.values():
-                for a in _ATTRS:
-                    setattr(c, a, 0)
-            self.frames_out = self.errors_sent = self.events_sent = 0
-            self.events_dropped = self.no_id = 0
-            self.connections = len(self._conns)
-        return r
 
     def counters(self):
         """The control channel's counters, summed over all connections."""
@@ -371,28 +313,131 @@ class Controller:
         d["no_id"] = self.no_id
         return d
 
-    def _config(self, args):
-        _no_args(args, ("set",))
-        new = args.get("set")
-        cfg = self.client.config
-        if new is not None:
-            if not isinstance(new, dict):
-                raise _Reply("bad_args", "set must be an object")
-            _no_args(new, _CONFIG_KEYS)
-            vals = {}
-            for k in new:
-                vals[k] = _config_value(k, new[k])
-            for k in vals:
-                setattr(cfg, k, vals[k])
-            self.client.reconfigure()
-        cid = cfg.client_id
-        if cid is not None and not isinstance(cid, str):
-            cid = bytes(cid).hex()
-        return {"client_id": cid, "hostname": _t(cfg.hostname),
-                "requested": _a(cfg.requested)}
 
 
 _ATTRS = ("frames", "noise", "oversize", "bad_crc", "bad_json")
+
+
+# -- the commands (docs/control-protocol.md): handler(ctl, args, now, conn) ->
+# the result; args are already checked against the names the table allows.
+
+def _hello(ctl, args, now, conn):
+    return {"protocol": PROTOCOL, "firmware": ctl.firmware, "board": ctl.board,
+            "max_line": ctl.limit, "capabilities": list(COMMANDS) + ["events"]}
+
+
+def _state(ctl, args, now, conn):
+    c = ctl.client
+    return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
+            "lease": lease_dict(c.lease, now)}
+
+
+# The Client decides whether these are allowed now (UsageError: not_allowed).
+def _renew(ctl, args, now, conn):
+    ctl.client.renew(now)
+    return {"state": S.NAMES[ctl.client.state]}
+
+
+def _rebind(ctl, args, now, conn):
+    ctl.client.rebind(now)
+    return {"state": S.NAMES[ctl.client.state]}
+
+
+def _release(ctl, args, now, conn):
+    ctl.client.release(now)
+    return {"state": S.NAMES[ctl.client.state]}
+
+
+def _restart(ctl, args, now, conn):
+    ctl.client.restart(now)
+    return {"state": S.NAMES[ctl.client.state]}
+
+
+def _stats(ctl, args, now, conn):
+    reset = args.get("reset", False)
+    if not isinstance(reset, bool):
+        raise _Reply("bad_args", "reset must be true or false")
+    r = {"client": ctl.client.stats.as_dict(), "control": ctl.counters()}
+    if reset:
+        ctl.client.stats = Stats(S.N_STATES)
+        ctl._base = [0] * len(_COUNTERS)
+        for c in ctl._conns.values():
+            for a in _ATTRS:
+                setattr(c, a, 0)
+        ctl.frames_out = ctl.errors_sent = ctl.events_sent = 0
+        ctl.events_dropped = ctl.no_id = 0
+        ctl.connections = len(ctl._conns)
+    return r
+
+
+def _server(ctl, args, now, conn):
+    out = []
+    for s in ctl.servers:
+        out.append({"id": _a(s[0]), "address": _a(s[1]), "options": _hexopts(s[2]),
+                    "seen_ms_ago": now - s[3], "count": s[4]})
+    return {"servers": out}
+
+
+def _errors(ctl, args, now, conn):
+    out = []
+    for e in ctl.errors:
+        out.append({"ago_ms": now - e[0], "kind": e[1], "message": e[2]})
+    return {"errors": out, "total": ctl.errors_total}
+
+
+def _subscribe(ctl, args, now, conn):
+    ctl._conn(conn).subscribed = True
+    return {"subscribed": True}
+
+
+def _unsubscribe(ctl, args, now, conn):
+    k = ctl._conn(conn)
+    k.subscribed = False
+    k.queue = []
+    return {"subscribed": False}
+
+
+def _config(ctl, args, now, conn):
+    new = args.get("set")
+    cfg = ctl.client.config
+    if new is not None:
+        if not isinstance(new, dict):
+            raise _Reply("bad_args", "set must be an object")
+        _no_args(new, _CONFIG_KEYS)
+        vals = {}
+        for k in new:
+            vals[k] = _config_value(k, new[k])
+        for k in vals:
+            setattr(cfg, k, vals[k])
+        ctl.client.reconfigure()
+    cid = cfg.client_id
+    if cid is not None and not isinstance(cid, str):
+        cid = bytes(cid).hex()
+    return {"client_id": cid, "hostname": _t(cfg.hostname), "requested": _a(cfg.requested)}
+
+
+# One row a command: name, handler, the argument names it takes. COMMANDS and
+# hello's capabilities come from here, so a command without a handler cannot
+# exist.
+COMMAND_TABLE = (
+    ("hello", _hello, ()),
+    ("state", _state, ()),
+    ("renew", _renew, ()),
+    ("rebind", _rebind, ()),
+    ("release", _release, ()),
+    ("restart", _restart, ()),
+    ("stats", _stats, ("reset",)),
+    ("server", _server, ()),
+    ("errors", _errors, ()),
+    ("subscribe", _subscribe, ()),
+    ("unsubscribe", _unsubscribe, ()),
+    ("config", _config, ("set",)),
+)
+COMMANDS = tuple(row[0] for row in COMMAND_TABLE)
+_HANDLERS = {}      # name -> its row
+for _row in COMMAND_TABLE:
+    _HANDLERS[_row[0]] = _row
+del _row
 
 
 def _no_args(args, allowed=()):
