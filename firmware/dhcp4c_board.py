@@ -269,7 +269,7 @@ class DHCP:
         if self._poller is not None:
             self._poller.register(self._rx, select.POLLIN)
 
-    def _control_in(self, now):
+    def _control_in(self):
         """Control bytes waiting on the stream, fed to the controller. Bytes
         are read one at a time and only while the stream has them, so nothing
         after a Ctrl-C is consumed (mpremote's Ctrl-A follows at once)."""
@@ -286,6 +286,7 @@ class DHCP:
             buf[n] = b[0]
             n += 1
         if n:
+            now = self.clock()
             self._write(self.ctl.feed_parts(0, bytes(buf[:n]), now))
             self._drain(now)
 
@@ -357,17 +358,16 @@ class DHCP:
                 self._retry_at = None
             if not self._started or self._sock is None:
                 self._start()
-            due = self._service(now)
+            due = self._service()
             if wait:
                 wait = min(wait, due)
             busy = False
             for obj, ev in self._poller.ipoll(wait):
-                now = self.clock()
                 if obj is self._sock or obj == self._sock:
-                    busy = self._recv(now, MAX_DATAGRAMS)
+                    busy = self._recv(MAX_DATAGRAMS)
                 else:
-                    self._control_in(now)
-            return 0 if busy else self._service(self.clock())
+                    self._control_in()
+            return 0 if busy else self._service()
         except KeyboardInterrupt:
             raise
         except Exception as exc:      # report, try again later; never raise to the app
@@ -375,8 +375,12 @@ class DHCP:
             self._retry_at = self.clock() + BACKOFF_MS
             return BACKOFF_MS
 
-    def _service(self, now):
+    # Each call into the client reads the clock anew rather than taking a `now`
+    # from its caller: the application's on_lease may have run in between and
+    # moved the client on (renew() from a callback), and its clock never goes back.
+    def _service(self):
         """Link, NIC retry, client timers; returns ms until the next of them."""
+        now = self.clock()
         if now >= self._link_at:
             self._link_at = now + LINK_MS
             link = dhcpnic.link(self.nic, self.link_fn)
@@ -388,6 +392,7 @@ class DHCP:
                     self.client.link_down(now)
         if self._apply is not None and now >= self._apply_at:
             self._try_apply(self._apply, now, self._apply_kind)
+        now = self.clock()
         self.client.tick(now)
         self._drain(now)
         due = self._link_at
@@ -398,13 +403,14 @@ class DHCP:
             due = self._apply_at
         return max(0, due - now)
 
-    def _recv(self, now, most):
+    def _recv(self, most):
         """Read up to `most` waiting datagrams; True when there may be more."""
         for _ in range(most):
             try:
                 data, addr = self._sock.recvfrom(self._rx_size)
             except OSError:         # EAGAIN: nothing more
                 return False
+            now = self.clock()
             self.client.receive(data, now, _src(addr))
             self._drain(now)
         return True
@@ -544,7 +550,7 @@ class DHCP:
                     served = self.ctl
                     readers.append(asyncio.create_task(self._reader(self._rx, self._control_in)))
                 try:
-                    wait = self._service(self.clock())
+                    wait = self._service()
                 except Exception as exc:
                     self._report(exc)
                     wait = BACKOFF_MS
@@ -565,20 +571,20 @@ class DHCP:
         return asyncio
 
     async def _reader(self, stream, handler):
-        """Wait until `stream` is readable, then handler(now); for ever, or
+        """Wait until `stream` is readable, then handler(); for ever, or
         until the control stream ends."""
         queue = self._asyncio().core._io_queue
         while stream is self._sock or self._cpoll is not None:
             await _readable(queue, stream)
             try:
-                handler(self.clock())
+                handler()
             except KeyboardInterrupt:
                 raise
             except Exception as exc:
                 self._report(exc)
 
-    def _on_datagram(self, now):
-        self._recv(now, 1)      # one per wake: other tasks run between datagrams
+    def _on_datagram(self):
+        self._recv(1)           # one per wake: other tasks run between datagrams
 
     async def bound(self):
         """Wait until the NIC has a leased address; returns the Lease."""
