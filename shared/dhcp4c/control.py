@@ -285,7 +285,7 @@ class Controller:
             else:
                 raise _Reply("unknown_command", "unknown command: {}".format(cmd[:40]))
             _no_args(args, allowed)
-            result = run(self, args, now, conn)
+            result = run(self, cmd, args, now, conn)
         except _Reply as e:
             return self._err(rid, e.code, e.message)
         except UsageError as e:
@@ -319,42 +319,29 @@ class Controller:
 _ATTRS = ("frames", "noise", "oversize", "bad_crc", "bad_json")
 
 
-# -- the commands (docs/control-protocol.md): handler(ctl, args, now, conn) ->
-# the result; args are already checked against the names the table allows.
+# -- the commands (docs/control-protocol.md): handler(ctl, cmd, args, now,
+# conn) -> the result; args are already checked against the names the table
+# allows.
 
-def _hello(ctl, args, now, conn):
+def _hello(ctl, cmd, args, now, conn):
     return {"protocol": PROTOCOL, "firmware": ctl.firmware, "board": ctl.board,
             "max_line": ctl.limit, "capabilities": list(COMMANDS) + ["events"]}
 
 
-def _state(ctl, args, now, conn):
+def _state(ctl, cmd, args, now, conn):
     c = ctl.client
     return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
             "lease": lease_dict(c.lease, now)}
 
 
-# The Client decides whether these are allowed now (UsageError: not_allowed).
-def _renew(ctl, args, now, conn):
-    ctl.client.renew(now)
+def _client_command(ctl, cmd, args, now, conn):
+    """renew, rebind, release, restart: the Client's method of that name,
+    which decides whether it is allowed now (UsageError: not_allowed)."""
+    getattr(ctl.client, cmd)(now)
     return {"state": S.NAMES[ctl.client.state]}
 
 
-def _rebind(ctl, args, now, conn):
-    ctl.client.rebind(now)
-    return {"state": S.NAMES[ctl.client.state]}
-
-
-def _release(ctl, args, now, conn):
-    ctl.client.release(now)
-    return {"state": S.NAMES[ctl.client.state]}
-
-
-def _restart(ctl, args, now, conn):
-    ctl.client.restart(now)
-    return {"state": S.NAMES[ctl.client.state]}
-
-
-def _stats(ctl, args, now, conn):
+def _stats(ctl, cmd, args, now, conn):
     reset = args.get("reset", False)
     if not isinstance(reset, bool):
         raise _Reply("bad_args", "reset must be true or false")
@@ -371,7 +358,7 @@ def _stats(ctl, args, now, conn):
     return r
 
 
-def _server(ctl, args, now, conn):
+def _server(ctl, cmd, args, now, conn):
     out = []
     for s in ctl.servers:
         out.append({"id": _a(s[0]), "address": _a(s[1]), "options": _hexopts(s[2]),
@@ -379,26 +366,26 @@ def _server(ctl, args, now, conn):
     return {"servers": out}
 
 
-def _errors(ctl, args, now, conn):
+def _errors(ctl, cmd, args, now, conn):
     out = []
     for e in ctl.errors:
         out.append({"ago_ms": now - e[0], "kind": e[1], "message": e[2]})
     return {"errors": out, "total": ctl.errors_total}
 
 
-def _subscribe(ctl, args, now, conn):
+def _subscribe(ctl, cmd, args, now, conn):
     ctl._conn(conn).subscribed = True
     return {"subscribed": True}
 
 
-def _unsubscribe(ctl, args, now, conn):
+def _unsubscribe(ctl, cmd, args, now, conn):
     k = ctl._conn(conn)
     k.subscribed = False
     k.queue = []
     return {"subscribed": False}
 
 
-def _config(ctl, args, now, conn):
+def _config(ctl, cmd, args, now, conn):
     new = args.get("set")
     cfg = ctl.client.config
     if new is not None:
@@ -423,10 +410,10 @@ def _config(ctl, args, now, conn):
 COMMAND_TABLE = (
     ("hello", _hello, ()),
     ("state", _state, ()),
-    ("renew", _renew, ()),
-    ("rebind", _rebind, ()),
-    ("release", _release, ()),
-    ("restart", _restart, ()),
+    ("renew", _client_command, ()),
+    ("rebind", _client_command, ()),
+    ("release", _client_command, ()),
+    ("restart", _client_command, ()),
     ("stats", _stats, ("reset",)),
     ("server", _server, ()),
     ("errors", _errors, ()),
