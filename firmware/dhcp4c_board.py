@@ -61,10 +61,6 @@ MAX_DATAGRAMS = 8       # read by one poll() at most, so it returns in bounded t
 SO_BINDTODEVICE = 25    # Linux; only with bind_device
 NTP_SERVERS = 42        # RFC 2132 §8.3
 
-# What an application hears, by client event type.
-_KINDS = {events.LEASE_ACQUIRED: "acquired", events.LEASE_RENEWED: "renewed",
-          events.LEASE_CHANGED: "changed", events.LEASE_LOST: "lost"}
-
 
 def _rand32():
     try:
@@ -450,7 +446,8 @@ class DHCP:
         if t == events.LEASE_ACQUIRED or t == events.LEASE_CHANGED:
             self._apply_wait = 0
             self._save(e.lease.to_text(now, self._wall()))
-            self._try_apply(e.lease, now, _KINDS[t])
+            self._try_apply(e.lease, now,
+                            "acquired" if t == events.LEASE_ACQUIRED else "changed")
         elif t == events.LEASE_RENEWED:
             self._save(e.lease.to_text(now, self._wall()))
             if self._apply is not None:

@@ -55,7 +55,7 @@ def test_asyncio_app_keeps_its_schedule_through_a_lease_cycle(lab):
     servers.kea(lab, lease=20, t1=2, t2=4, ntp="192.0.2.123")
     wait_console(b, r"app: lease acquired 192\.0\.2\.\d+", 40, after=lost.end())
     # the ticker went on all along: it reports every 500 ticks (5 s at 10 ms)
-    last = wait_console(b, r"app: (\d+) ticks, worst lateness (\d+) ms", 10, after=lost.end())
+    wait_console(b, r"app: (\d+) ticks, worst lateness (\d+) ms", 10, after=lost.end())
     reports = re.findall(r"app: (\d+) ticks, worst lateness (\d+) ms", b.console())
     ticks, worst = int(reports[-1][0]), int(reports[-1][1])
     assert ticks > int(t_ticks.group(1)) + 1000, reports        # > 10 s more of ticking
@@ -64,14 +64,13 @@ def test_asyncio_app_keeps_its_schedule_through_a_lease_cycle(lab):
     # A client that blocked the loop (a blocking recv, a sleep in its error
     # path) would stall the ticker for a second or more.
     assert worst < 250, reports
-    assert last
 
 
-def test_superloop_app_blinks_while_the_client_binds_and_renews(lab):
-    """dnsmasq (2 min leases): the superloop app's LED toggles on schedule
-    while poll() binds the board; a renewal the server grants at T1 is not
-    waited for here, so dhcpctl is not served: the lease file and the
-    server's lease table show the binding."""
+def test_superloop_app_blinks_while_the_client_binds(lab):
+    """dnsmasq (2 min leases): poll() binds the board (the address on the
+    interface, the server's lease table), and the superloop app's LED goes
+    on toggling on its schedule. The app serves no control channel, so the
+    console and the server are what show it."""
     srv = lab.dnsmasq()
     b = VBoard(lab)
     b.flash(app="examples/superloop_app.py")
@@ -82,9 +81,8 @@ def test_superloop_app_blinks_while_the_client_binds_and_renews(lab):
     assert addrs(lab) == [ip + "/24"]
     assert ip in open(lab.tmp + "/dnsmasq.leases").read()
     first = wait_console(b, r"app: led toggled (\d+) times", 10, after=m.end())
-    t0 = time.monotonic()
     time.sleep(6)
     toggles = [int(x) for x in re.findall(r"app: led toggled (\d+) times", b.console())]
     # 500 ms a toggle: about 12 in 6 s, printed every 10th
     assert toggles[-1] - int(first.group(1)) >= 10, toggles
-    assert "DHCPACK" in lab.log(srv) and time.monotonic() - t0 < 30
+    assert "DHCPACK" in lab.log(srv)
