@@ -9,11 +9,12 @@ bottom in that order, one cell per series. A cell is `(median, p90)`, or
 `(median, p90, note)` with a short note written after the figures (say,
 "2 no lease"), or None where that row has nothing for that series ("no
 data" is written instead of a bar). `series`: `[name, ...]`, one colour
-each, shown in a legend. `subtitle`: a line, or a list of lines. Each bar runs from the axis to the median; a
-whisker from the median to the p90 ends in a tick. The x axis is
-logarithmic when the largest value is more than `log_ratio` times the
-smallest (loss makes some p90s seconds while medians are milliseconds),
-else linear from 0. `refs`: `[(label, value), ...]`, dashed vertical lines.
+each, shown in a legend. `subtitle`: a line, or a list of lines. Each bar
+runs from the axis to the median; a whisker from the median to the p90 ends
+in a tick. The x axis is logarithmic when the largest value is more than
+`log_ratio` times the smallest (loss makes some p90s seconds while medians
+are milliseconds), else linear from 0. `refs`: `[(label, value), ...]`,
+dashed vertical lines.
 
 Every bar is a `<rect class="bar">` with `data-row`, `data-series` and
 `data-value` attributes, every whisker a `<line class="p90">`, so tests (and
