@@ -29,7 +29,10 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, os.path.join(REPO, "shared"))
 
+import chart  # noqa: E402
 import rig  # noqa: E402
+
+SVG = os.path.join(REPO, "docs", "performance", "lease_time.svg")
 
 SCRIPT = """#!/bin/sh
 case "$1$reason" in bound|BOUND|REBOOT) echo b > "{fifo}";; esac
@@ -225,11 +228,67 @@ def main():
         # PYTHONDONTWRITEBYTECODE, so the first run writes it).
         for name, cmd in cl:
             one_run(lab, cmd, fifo)
-        table("time from start to bound, dnsmasq on a veth", bench(lab, cl, fifo, runs), runs)
+        base = bench(lab, cl, fifo, runs)
+        table("time from start to bound, dnsmasq on a veth", base, runs)
         lab.loss(20)
-        table("same with 20 % of server replies dropped", bench(lab, cl, fifo, loss_runs),
-              loss_runs)
+        lossy = bench(lab, cl, fifo, loss_runs)
+        table("same with 20 % of server replies dropped", lossy, loss_runs)
+    chart.write(SVG, lease_chart(base, lossy, runs, loss_runs))
+    print("\nchart: {}".format(os.path.relpath(SVG, REPO)))
     return 0
+
+
+def lease_chart(base, lossy, runs, loss_runs, date=None):
+    """The two tables as one SVG (bench/chart.py): a pair of bars per client,
+    median and p90, without and with loss; the "(python)" row, no client,
+    as a dashed line (the floor under a Python client)."""
+    by_name = [dict((n, (t, f)) for n, t, _, f in rows) for rows in (base, lossy)]
+    names = [n for n, _, _, _ in base if not n.startswith("(")]
+    rows = []
+    for n in names:
+        cells = []
+        for table_ in by_name:
+            times, fails = table_.get(n, ([], 0))
+            if not times:
+                cells.append(None)
+                continue
+            note = "{} no lease".format(fails) if fails else ""
+            cells.append((pct(times, 0.5), pct(times, 0.9), note))
+        rows.append((n, cells))
+    floor = by_name[0].get("(python)", ([], 0))[0]
+    refs = [("Python starting, no DHCP:", pct(floor, 0.5))] if floor else []
+    subtitle = [
+        "{} runs without loss, {} with 20 % of server replies dropped; all but udhcpc start "
+        "from a lease file (INIT-REBOOT)".format(runs, loss_runs),
+        "{} \u00b7 {} \u00b7 bench/lease_time.py {} {}".format(
+            date or time.strftime("%Y-%m-%d"), rig_line(), runs, loss_runs)]
+    return chart.bars(rows, ["no loss", "20 % of replies dropped"],
+                      title="Time to lease: client start to its bound script call, "
+                            "against dnsmasq over a veth pair",
+                      subtitle=subtitle, xlabel="ms from start to bound", refs=refs)
+
+
+def rig_line():
+    """The machine in a few words: CPUs, kernel, distribution."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].replace("(R)", "").replace("(TM)", "").strip()
+                    break
+    except OSError:
+        pass
+    distro = ""
+    try:
+        with open("/etc/os-release") as f:
+            kv = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        distro = kv.get("PRETTY_NAME", "").strip('"').replace(" GNU/Linux", "")
+    except OSError:
+        pass
+    return "{} CPUs{}, Linux {}{}".format(os.cpu_count(), " " + model if model else "",
+                                         os.uname().release.split("-")[0],
+                                         ", " + distro if distro else "")
 
 
 if __name__ == "__main__":
