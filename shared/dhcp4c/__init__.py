@@ -6,12 +6,12 @@ this file imports nothing, so a board pays only for what it uses:
     dhcp4c.message    decode(), encode(), Message
     dhcp4c.build      constructors for every client message (RFC 2131 table 5)
     dhcp4c.options    length checks, the readers and builders the client uses
-    dhcp4c.values     every option typed (KINDS), routes, search lists, FQDN
-                      (host tools and tests; boards go without it)
+    dhcp4c.values     the option table (OPTIONS: code, udhcpc name, kind,
+                      display name), every option typed, routes, search
+                      lists, FQDN (host tools and tests; boards go without it)
     dhcp4c.ipudp      IPv4/UDP headers for raw-socket clients
     dhcp4c.errors     MalformedError (peer sent garbage), UsageError (caller misuse)
     dhcp4c.constants  message type names, the infinite lease
-    dhcp4c.optnames   option names for display (host tools only)
     dhcp4c.diagram    the state machine as Graphviz (host tools only)
     dhcp4c.server     a server's reply, for fake servers (tests, benchmarks only)
 """
