@@ -34,3 +34,25 @@ def test_the_protocol_doc_lists_every_command_and_its_arguments():
             assert row[1] == "—", name
         for a in args:
             assert "`{}`".format(a) in row[1], (name, a)
+
+
+def test_the_codec_doc_lists_the_option_table():
+    """docs/codec.md's option table has one row per row of
+    dhcp4c.values.OPTIONS, in its order: code, udhcpc name ("—" for none),
+    kind name and display name; and says what each kind is."""
+    from dhcp4c.values import KIND_NAMES, OPTIONS
+    with open(os.path.join(rig.REPO, "docs", "codec.md")) as f:
+        text = f.read()
+    section = text.split("## The option table", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| code | udhcpc | kind | name |\n| --- | --- | --- | --- |\n", 1)[1]
+    rows = [tuple(c.strip() for c in line.strip("|").split("|"))
+            for line in table.split("\n\n", 1)[0].splitlines()]
+    want = [(str(c), "`{}`".format(s) if s else "—", KIND_NAMES[k], n)
+            for c, s, k, n in OPTIONS]
+    for have, row in zip(rows, want):
+        assert have == row, "docs/codec.md option table: {} should be {}".format(have, row)
+    assert len(rows) == len(want), "docs/codec.md option table: {} rows, the code {}".format(
+        len(rows), len(want))
+    kinds = section.split("Kinds:", 1)[1].split("\n\n", 1)[0]
+    for k in KIND_NAMES[1:]:
+        assert "`{}`".format(k) in kinds, "docs/codec.md does not say what kind {} is".format(k)
