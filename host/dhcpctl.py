@@ -22,7 +22,10 @@ import socket
 import sys
 import time
 
+from dhcp4c import values as V
+from dhcp4c.errors import MalformedError
 from dhcp4c.frames import FrameReader, NEED_DATA, encode
+from dhcp4c.lease import addr_str
 
 RUN_DIR = "/run/dhcpc"
 EXIT_ERROR, EXIT_USAGE, EXIT_TIMEOUT, EXIT_NODEV = 1, 2, 3, 4
@@ -190,9 +193,9 @@ class Session:
                     if f["ok"]:
                         return f.get("result")
                     err = f.get("error") or {}
-                    raise CtlError("{}: {} ({})".format(cmd, err.get("message", "error"),
-                                                        err.get("code", "?")),
-                                   EXIT_ERROR, err.get("code"))
+                    raise CtlError(printable("{}: {} ({})".format(
+                        cmd, err.get("message", "error"), err.get("code", "?"))),
+                        EXIT_ERROR, err.get("code"))
             left = end - time.monotonic()
             if left <= 0:
                 raise CtlError("no answer to {} within {:g} s".format(cmd, self.timeout),
@@ -225,6 +228,76 @@ class Session:
 
 
 # -- human output --------------------------------------------------------------
+# Every string a peer sent goes through printable() (clean() for a whole
+# reply) before it reaches a terminal: a server's message, host name or
+# domain must not be able to move the cursor or retitle the window.
+def printable(s):
+    """`s` with control and other non-printable characters escaped (\\x1b, \\n, \\u2028)."""
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in s)
+
+
+def clean(r):
+    """A reply with every string in it (keys too) printable()."""
+    if isinstance(r, str):
+        return printable(r)
+    if isinstance(r, dict):
+        return dict((clean(k), clean(v)) for k, v in r.items())
+    if isinstance(r, list):
+        return [clean(v) for v in r]
+    return r
+
+
+def _show(kind, v):
+    """Text for a value that values.value() typed as `kind`."""
+    if kind == V.ADDR:
+        return addr_str(v)
+    if kind == V.ADDRS:
+        return ", ".join(addr_str(a) for a in v)
+    if kind == V.PAIRS:
+        return ", ".join("{}/{}".format(addr_str(a), addr_str(b)) for a, b in v)
+    if kind == V.ROUTES:
+        return ", ".join("{}/{} via {}".format(addr_str(d), w, addr_str(r)) for d, w, r in v)
+    if kind in (V.U16S, V.CODES):
+        return " ".join(str(n) for n in v)
+    if kind == V.DOMAINS:
+        return ", ".join(v)
+    if kind == V.SIP:
+        return ", ".join(addr_str(a) if v[0] else a for a in v[1])
+    if kind == V.FQDN:
+        return "{} (flags 0x{:02x})".format(v[3] or "-", v[0])
+    if kind == V.FLAG:
+        return {0: "no", 1: "yes"}.get(v, str(v))
+    if kind == V.EMPTY:
+        return "(present)"
+    if isinstance(v, bytes):
+        return v.hex()
+    return str(v)
+
+
+def fmt_options(options, indent="  "):
+    """One line per option of a reply's {"code": "hex"}: code, name and the
+    value as the option table types it (hex where it knows no kind, or the
+    value has the wrong shape)."""
+    rows = []
+    for key in sorted(options, key=lambda k: int(k) if k.isdigit() else 256):
+        hexval = options[key]
+        code = int(key) if key.isdigit() else None
+        text = hexval
+        if code is not None:
+            try:
+                text = _show(V.KINDS.get(code, V.OPAQUE), V.value(code, bytes.fromhex(hexval)))
+            except MalformedError:
+                text = hexval + " (malformed)"
+            except (TypeError, ValueError):
+                pass                # not hex: as the peer sent it
+        rows.append((key, key if code is None else V.name(code), printable(str(text))))
+    width = max([len(r[1]) for r in rows] or [0])
+    return ["{}{:>3}  {:<{}}  {}".format(indent, k, n, width, t) for k, n, t in rows]
+
+
 def dur(ms):
     """'1h 02m 03s' style duration from ms ('-' for None, 'passed' for < 0)."""
     if ms is None:
@@ -259,6 +332,9 @@ def fmt_state(r):
         "T2 in     {}".format(dur(l["t2_in_ms"])),
         "expiry in {}".format(dur(l["expiry_in_ms"])),
     ]
+    if l.get("options"):
+        lines.append("options:")
+        lines += fmt_options(l["options"])
     return "\n".join(lines)
 
 
@@ -289,8 +365,7 @@ def fmt_servers(r):
     for s in r["servers"]:
         lines.append("server {} from {}: seen {} times, last {} ago".format(
             s["id"], s["address"], s["count"], dur(s["seen_ms_ago"])))
-        for code in sorted(s["options"], key=int):
-            lines.append("  option {:>3}  {}".format(code, s["options"][code]))
+        lines += fmt_options(s["options"])
     return "\n".join(lines)
 
 
@@ -400,10 +475,10 @@ def watch(sess, source, once=False):
     tty = sys.stdout.isatty()
     try:
         while True:
-            state = sess.request("state")
-            stats = sess.request("stats")
+            state = clean(sess.request("state"))
+            stats = clean(sess.request("stats"))
             for e in sess.events:
-                events.append((time.time(), e))
+                events.append((time.time(), clean(e)))
             sess.events = []
             width = shutil.get_terminal_size((80, 24)).columns
             lines = render(state, stats, events, width, source)
@@ -415,7 +490,7 @@ def watch(sess, source, once=False):
             if once:
                 return 0
             for e in sess.wait_events(1.0):
-                events.append((time.time(), e))
+                events.append((time.time(), clean(e)))
             del events[:-50]
     except KeyboardInterrupt:
         return 0
@@ -510,7 +585,9 @@ def run(a):
         r = sess.request(a.command, args)
         if a.json:
             print(json.dumps(r, sort_keys=True))
-        elif a.command in FORMAT:
+            return 0
+        r = clean(r)
+        if a.command in FORMAT:
             print(FORMAT[a.command](r))
         elif a.command in ("renew", "rebind", "release", "restart"):
             print("{}: now {}".format(a.command, r["state"]))

@@ -81,6 +81,8 @@ def test_every_command_over_a_serial_link(port, capsys):
     assert 0 < s["lease"]["expiry_in_ms"] <= 3600000
     rc, out, _ = ctl(capsys, "--port", port, "state")
     assert rc == 0 and "BOUND" in out and "192.0.2.50/255.255.255.0" in out and "T1 in" in out
+    assert "\n    1  Subnet Mask            255.255.255.0\n" in out
+    assert "\n   51  IP Address Lease Time  3600\n" in out
     rc, out, _ = ctl(capsys, "--port", port, "renew")
     assert rc == 0 and out.strip() == "renew: now RENEWING"
     st = jctl(capsys, "--port", port, "stats")
@@ -91,7 +93,9 @@ def test_every_command_over_a_serial_link(port, capsys):
     sv = jctl(capsys, "--port", port, "server")["servers"]
     assert sv[0]["id"] == "192.0.2.1" and sv[0]["options"]["51"] == "00000e10"
     rc, out, _ = ctl(capsys, "--port", port, "server")
-    assert "server 192.0.2.1" in out and "option  51" in out
+    assert "server 192.0.2.1" in out
+    assert [line.split()[-1] for line in out.splitlines() if "IP Address Lease Time" in line] \
+        == ["3600"]
     assert jctl(capsys, "--port", port, "errors") == {"errors": [], "total": 0}
     assert jctl(capsys, "--port", port, "rebind")["state"] == "REBINDING"
     assert jctl(capsys, "--port", port, "restart")["state"] in ("INIT", "SELECTING")
@@ -253,3 +257,22 @@ def test_argument_not_utf8_is_a_usage_error():
     with pytest.raises(dhcpctl.CtlError) as e:
         sess.request("config", {"set": {"hostname": "bad\udcff"}})
     assert e.value.status == dhcpctl.EXIT_USAGE and "not valid UTF-8" in str(e.value)
+
+
+def test_options_named_and_typed_and_control_characters_escaped():
+    """Human output names each option and types its value by the option table
+    (hex where it knows no kind or the shape is wrong); whatever a peer sent
+    reaches the terminal with control characters escaped. --json is left as
+    the peer sent it (json.dumps escapes control characters itself)."""
+    opts = {"6": "c0000201c0000202", "12": "626f6172641b5b324a", "25": "004405",
+            "51": "00000e10", "121": "18c0a801c0000201", "224": "abcd", "56": "zz"}
+    assert dhcpctl.fmt_options(dhcpctl.clean(opts)) == [
+        "    6  Domain Name Server      192.0.2.1, 192.0.2.2",
+        "   12  Host Name               board\\x1b[2J",
+        "   25  Path MTU Plateau Table  004405 (malformed)",
+        "   51  IP Address Lease Time   3600",
+        "   56  Message                 zz",
+        "  121  Classless Static Route  192.168.1.0/24 via 192.0.2.1",
+        "  224  opt224                  abcd"]
+    assert dhcpctl.clean({"message\x07": ["a\nb", 3, None]}) == {"message\\x07": ["a\\nb", 3, None]}
+    assert dhcpctl.printable("Ærø \u2028\x9b") == "Ærø \\u2028\\x9b"
