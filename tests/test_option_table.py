@@ -79,6 +79,15 @@ def test_lookups_find_every_row_by_each_of_its_names():
         assert V.code(bad) is None, bad
 
 
+def test_every_option_udhcpc_names_has_a_kind_with_a_script_form():
+    """The script environment is driven by the table alone: an option with a
+    udhcpc name has a kind udhcpc prints (its own kinds, and RFC 3361's SIP);
+    any other goes to the script as optNNN=hex whatever its kind."""
+    forms = set(k for kinds in UDHCPC_KINDS.values() for k in kinds) | {V.SIP}
+    for c, script, kind, _ in V.OPTIONS:
+        assert script is None or kind in forms, (c, script, V.KIND_NAMES[kind])
+
+
 def daemon_opts():
     """The daemon's udhcpc option table: host/dhcpc/script.py once the
     daemon is a package, host/dhcpc.py before."""
