@@ -2,7 +2,7 @@
 
 - median round-trip time of a `state` request from dhcpctl's Session
   (bench process) to
-  - the real daemon: host/dhcpc.py bound by dnsmasq in a namespace rig
+  - the real daemon: host/dhcpc bound by dnsmasq in a namespace rig
     (tests/rig.py Lab), over its Unix control socket (root only; otherwise
     the line says skipped);
   - a bare Controller peer (tests/ctlpeer.py: Client + Controller + fake
@@ -64,7 +64,7 @@ def daemon_rtt():
         lab.dnsmasq(lease="1h")
         path = os.path.join(lab.tmp, "dhcpc.sock")
         p = lab.start(rig.interpreter("python") + [
-            "-I", "-S", os.path.join(REPO, "host", "dhcpc.py"), "-i", lab.client_if, "-f",
+            "-I", "-S", os.path.join(REPO, "host", "dhcpc"), "-i", lab.client_if, "-f",
             "-s", "/bin/true", "--leasefile", "", "--control", path])
         deadline = time.monotonic() + 20
         while True:

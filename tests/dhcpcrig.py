@@ -1,4 +1,4 @@
-"""Helpers for the dhcpc daemon tests: start host/dhcpc.py in a Lab's client
+"""Helpers for the dhcpc daemon tests: start host/dhcpc in a Lab's client
 namespace with a recording script, wait for script actions, read its log.
 
 Every run gets its own lease file, pid file and script log in lab.tmp, and
@@ -13,7 +13,7 @@ import time
 
 import rig
 
-DHCPC = os.path.join(rig.REPO, "host", "dhcpc.py")
+DHCPC = os.path.join(rig.REPO, "host", "dhcpc")     # the package: its __main__
 OUR_SCRIPT = os.path.join(rig.REPO, "host", "dhcpc.script")
 DEBIAN_SCRIPT = "/etc/udhcpc/default.script"
 

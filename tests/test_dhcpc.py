@@ -1,4 +1,4 @@
-"""The Linux daemon host/dhcpc.py against real servers in network namespaces.
+"""The Linux daemon host/dhcpc/ against real servers in network namespaces.
 
 Flags and script environment helpers are tested without root; everything
 else uses the `lab` fixture (root; fails instead of skipping in CI).
@@ -17,7 +17,9 @@ import servers
 from dhcpcrig import Run, addr_of
 
 sys.path.insert(0, os.path.join(rig.REPO, "host"))
-import dhcpc  # noqa: E402
+from dhcpc.cli import config_from, parse_args  # noqa: E402
+from dhcpc.linux import parse_link_events  # noqa: E402
+from dhcpc.script import good_hostname, script_env  # noqa: E402
 
 from dhcp4c.lease import Lease  # noqa: E402
 
@@ -55,7 +57,8 @@ def test_start_up_imports_stay_lean():
     of the modules that cost start-up time: os, struct, the socket and signal
     wrappers (enum), json, subprocess."""
     code = ("import sys; sys.path.insert(0, {!r}); import dhcpc; "
-            "dhcpc.Daemon(dhcpc.parse_args(['-i', 'lo', '-x', 'lease:60'])); "
+            "from dhcpc.cli import config_from, parse_args; from dhcpc.daemon import Daemon; "
+            "o = parse_args(['-i', 'lo', '-x', 'lease:60']); Daemon(o, config_from(o)); "
             "print(' '.join(sys.modules))").format(os.path.join(rig.REPO, "host"))
     r = subprocess.run(rig.interpreter("python") + ["-I", "-S", "-c", code],
                        capture_output=True, text=True, timeout=20)
@@ -65,22 +68,22 @@ def test_start_up_imports_stay_lean():
 
 
 def test_parse_udhcpc_flags():
-    o = dhcpc.parse_args(["-fbnqRBCSo", "-h", "box", "-i", "eth9", "-r", "192.0.2.7",
-                          "-t5", "-T", "2", "-A", "7", "-a", "-O", "ntpsrv", "-O", "100",
-                          "-x", "hostname:bbox", "-x", "0x3d:0100beef", "-x", "lease:3600",
-                          "-V", "vend", "-F", "a.example", "-p", "/tmp/p", "-s", "/bin/true"])
+    o = parse_args(["-fbnqRBCSo", "-h", "box", "-i", "eth9", "-r", "192.0.2.7",
+                    "-t5", "-T", "2", "-A", "7", "-a", "-O", "ntpsrv", "-O", "100",
+                    "-x", "hostname:bbox", "-x", "0x3d:0100beef", "-x", "lease:3600",
+                    "-V", "vend", "-F", "a.example", "-p", "/tmp/p", "-s", "/bin/true"])
     assert (o["f"], o["b"], o["n"], o["q"], o["R"], o["B"], o["C"], o["S"], o["o"]) == (True,) * 9
     assert o["H"] == "box" and o["i"] == "eth9" and o["r"] == "192.0.2.7"
     assert (o["t"], o["T"], o["A"], o["a"]) == (5, 2, 7, 2000)
     assert o["O"] == [42, 100]
     assert o["x"] == [(12, b"bbox"), (61, b"\x01\x00\xbe\xef"), (51, b"\x00\x00\x0e\x10")]
-    o = dhcpc.parse_args(["--interface=eth1", "--hostname", "h", "--arping=150", "--clientid",
-                          "abc", "--request-option", "mtu", "--no-default-options", "-a300"])
+    o = parse_args(["--interface=eth1", "--hostname", "h", "--arping=150", "--clientid",
+                    "abc", "--request-option", "mtu", "--no-default-options", "-a300"])
     assert o["i"] == "eth1" and o["H"] == "h" and o["a"] == 300 and o["c"] == "abc"
-    cfg = dhcpc.config_from(o)
+    cfg = config_from(o)
     assert cfg.prl == (26,) and cfg.client_id == b"abc"
-    assert dhcpc.parse_args([])["i"] == "eth0"
-    assert dhcpc.parse_args([])["r"] is None     # manifest.json: default_ip null
+    assert parse_args([])["i"] == "eth0"
+    assert parse_args([])["r"] is None     # manifest.json: default_ip null
 
 
 def test_script_env_udhcpc_names_and_sanitising():
@@ -90,7 +93,7 @@ def test_script_env_udhcpc_names_and_sanitising():
             119: b"\x07example\x03com\x00\x05a$(x)\x00", 224: b"\x01\x02", 56: b"bye"}
     lease = Lease(bytes([192, 0, 2, 50]), bytes([192, 0, 2, 1]), 120, mask=b"\xff\xff\xff\x00",
                   options=opts)
-    env = dhcpc.script_env("cli0", lease)
+    env = script_env("cli0", lease)
     assert env["interface"] == "cli0" and env["ip"] == "192.0.2.50"
     assert env["subnet"] == "255.255.255.0" and env["mask"] == "24"
     assert env["router"] == "192.0.2.1 192.0.2.2" and env["dns"] == "192.0.2.53"
@@ -100,8 +103,8 @@ def test_script_env_udhcpc_names_and_sanitising():
     assert env["staticroutes"] == "198.51.100.0/24 192.0.2.1"
     assert env["search"] == "example.com bad"
     assert env["opt224"] == "0102" and env["message"] == "bye"
-    assert not dhcpc.good_hostname("a`b`") and not dhcpc.good_hostname("-x")
-    assert dhcpc.good_hostname("host.example.com.")
+    assert not good_hostname("a`b`") and not good_hostname("-x")
+    assert good_hostname("host.example.com.")
 
 
 def test_link_event_parser():
@@ -110,8 +113,8 @@ def test_link_event_parser():
     attr = struct.pack("=HH", 4 + len(name), 3) + name + b"\0" * 3
     body = struct.pack("=BxHiII", 0, 1, 7, 0x41 | 0x1, 0) + attr
     msg = struct.pack("=IHHII", 16 + len(body), 16, 0, 0, 0) + body
-    assert dhcpc.parse_link_events(msg) == [(16, 7, 0x41 | 0x1 | 0, "cli0")] or \
-        dhcpc.parse_link_events(msg)[0][3] == "cli0"
+    assert parse_link_events(msg) == [(16, 7, 0x41 | 0x1 | 0, "cli0")] or \
+        parse_link_events(msg)[0][3] == "cli0"
 
 
 # --- against dnsmasq ---------------------------------------------------------
@@ -406,8 +409,8 @@ def test_rebind_when_server_stopped_then_expiry(lab, server):
 
 
 def test_packet_socket_filter_passes_only_udp_68(lab):
-    code = ("import sys, time; sys.path.insert(0, {!r}); import dhcpc\n"
-            "s = dhcpc.open_packet({!r}); s.setblocking(True); s.settimeout(3)\n"
+    code = ("import sys, time; sys.path.insert(0, {!r}); from dhcpc.linux import open_packet\n"
+            "s = open_packet({!r}); s.setblocking(True); s.settimeout(3)\n"
             "print('ready', flush=True)\n"
             "got = []\n"
             "try:\n"

@@ -1,4 +1,4 @@
-"""The daemon's control socket (host/dhcpc_control.py, issue 5): the real
+"""The daemon's control socket (host/dhcpc/control.py, issue 5): the real
 dhcpc bound by dnsmasq in a Lab, driven by the real dhcpctl (a separate
 process) or by raw bytes on its Unix socket. What the daemon says is checked
 against what the server saw: dnsmasq's log (log-dhcp) and lease file.
@@ -449,7 +449,7 @@ def test_default_path_stale_socket_and_cleanup():
 
 
 def test_halp_documents_control():
-    r = subprocess.run(rig.interpreter("python") + ["-I", "-S", os.path.join(HOST, "dhcpc.py"),
+    r = subprocess.run(rig.interpreter("python") + ["-I", "-S", os.path.join(HOST, "dhcpc"),
                                                     "--halp"], capture_output=True, text=True)
     assert r.returncode == 0 and "--control PATH" in r.stdout and "/run/dhcpc/IFACE.sock" \
         in r.stdout
@@ -506,13 +506,13 @@ def test_the_socket_file_appears_only_once_it_listens(tmp_path):
     # bind() makes the file, listen() makes it connectable: the daemon does
     # both under a temporary name and renames, so a client that waits for the
     # file is never refused. Leftovers of a killed daemon are replaced.
-    import dhcpc_control
+    from dhcpc.control import listen
     path = str(tmp_path / "c.sock")
     for stale in (path, path + ".new"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(stale)
         s.close()                                   # a socket file, nobody listening
-    ls = dhcpc_control.listen(path)
+    ls = listen(path)
     try:
         assert sorted(os.listdir(str(tmp_path))) == ["c.sock"]
         assert os.stat(path).st_mode & 0o777 == 0o600
@@ -524,11 +524,11 @@ def test_the_socket_file_appears_only_once_it_listens(tmp_path):
 def test_a_socket_path_with_no_room_for_the_suffix_is_bound_in_place(tmp_path):
     # sun_path holds 107 bytes: a path that long leaves no room for ".new",
     # so the daemon binds it directly (as before) instead of failing.
-    import dhcpc_control
+    from dhcpc.control import listen
     d = str(tmp_path)
     path = os.path.join(d, "s" * (107 - len(d) - 1))
     assert len(path) == 107
-    ls = dhcpc_control.listen(path)
+    ls = listen(path)
     try:
         assert os.listdir(d) == [os.path.basename(path)]
         raw(path).close()

@@ -8,7 +8,7 @@ into Daemon.handlers (polled by the main loop), Daemon.handle() gives it
 every client event.
 
 - Start-up: the daemon starts this module once it has been quiet for
-  Daemon QUIET_MS (100 ms: the lease is bound, or no server answers yet),
+  daemon.QUIET_MS (100 ms: the lease is bound, or no server answers yet),
   so it is never on the way to a lease, and hands it the events it kept
   until then. The Controller (json, ~15 ms of imports) is imported on the
   first connection. Until then the events the Controller keeps a record of
@@ -39,13 +39,13 @@ import stat
 import struct
 import sys
 
-# The C module, as in dhcpc: the `socket` wrapper imports enum for nothing
-# this adapter needs.
+# The C module, as in the rest of dhcpc: the `socket` wrapper imports enum
+# for nothing this adapter needs.
 import _socket as socket
 
 from dhcp4c import events as E
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from . import HOST
 RUN_DIR = "/run/dhcpc"
 MAX_CLIENTS = 16
 READ_CHUNK = 4096
@@ -66,10 +66,10 @@ def default_path(iface):
 
 
 def daemon_version():
-    """The dhcp4c version from manifest.json (next to this module, the
+    """The dhcp4c version from manifest.json (next to this package, the
     repository root, or <prefix>/share/dhcp4c as installed)."""
     import json
-    for d in (HERE, os.path.dirname(HERE), os.path.join(sys.prefix, "share", "dhcp4c")):
+    for d in (HOST, os.path.dirname(HOST), os.path.join(sys.prefix, "share", "dhcp4c")):
         try:
             with open(os.path.join(d, "manifest.json")) as f:
                 return str(json.load(f)["version"])
