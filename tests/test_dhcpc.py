@@ -18,6 +18,7 @@ from dhcpcrig import Run, addr_of
 
 sys.path.insert(0, os.path.join(rig.REPO, "host"))
 from dhcpc.cli import config_from, parse_args  # noqa: E402
+from dhcpc import linux  # noqa: E402
 from dhcpc.linux import parse_link_events  # noqa: E402
 from dhcpc.script import good_hostname, script_env  # noqa: E402
 
@@ -115,6 +116,24 @@ def test_link_event_parser():
     msg = struct.pack("=IHHII", 16 + len(body), 16, 0, 0, 0) + body
     assert parse_link_events(msg) == [(16, 7, 0x41 | 0x1 | 0, "cli0")] or \
         parse_link_events(msg)[0][3] == "cli0"
+
+
+def test_bpf_program_address_points_at_its_instructions():
+    """sock_fprog() finds the instructions' address from CPython's object
+    layout (id() + sys.getsizeof(b"") - 1, see dhcpc/linux.py): it must be
+    where ctypes says the bytes' data is, and hold the instructions. The
+    kernel takes the program from there (an unprivileged UDP socket)."""
+    import ctypes
+    import socket
+    fprog, code = linux.sock_fprog(linux._BPF)
+    ptr = ctypes.sizeof(ctypes.c_void_p)
+    assert len(fprog) == 2 * ptr and len(code) == 8 * len(linux._BPF)
+    assert int.from_bytes(fprog[:2], sys.byteorder) == len(linux._BPF)
+    addr = int.from_bytes(fprog[ptr:], sys.byteorder)
+    assert addr == ctypes.cast(ctypes.c_char_p(code), ctypes.c_void_p).value
+    assert ctypes.string_at(addr, len(code)) == code
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        assert linux.attach_bpf(s, linux._BPF) == code
 
 
 # --- against dnsmasq ---------------------------------------------------------

@@ -55,17 +55,31 @@ def host_int(data, at, size, signed=False):
     return int.from_bytes(data[at:at + size], sys.byteorder, signed=signed)
 
 
-def attach_bpf(sock, prog):
+def sock_fprog(prog):
+    """struct sock_fprog for the classic BPF `prog` ((code, jt, jf, k) tuples),
+    and the instructions it points at: keep those referenced until the kernel
+    has copied them (setsockopt returned)."""
     # struct sock_filter { u16 code; u8 jt, jf; u32 k; } in host byte order.
     bo = sys.byteorder
     code = b"".join(c.to_bytes(2, bo) + bytes((jt, jf)) + k.to_bytes(4, bo)
                     for c, jt, jf, k in prog)
     # struct sock_fprog { u16 len; struct sock_filter *filter; } needs the
-    # address of the instructions. On CPython a bytes object's data sits at
-    # id(b) + offsetof(PyBytesObject, ob_sval) = sys.getsizeof(b"") - 1, which
-    # costs nothing; elsewhere array.buffer_info() (its import pulls in
-    # collections.abc, ~4 ms). Never ctypes (heavier still). The kernel copies
-    # the program during setsockopt; `code` stays referenced until then.
+    # address of the instructions. array.buffer_info() has it on any Python,
+    # but importing array pulls in collections.abc (~2.5 ms of start-up with
+    # python3 -I -S), ctypes as much; on CPython it costs nothing and is safe:
+    # - id(obj) is the object's address (the docs of id(): "CPython
+    #   implementation detail"), and CPython never moves an object;
+    # - a bytes object is one allocation, its data inline in it: PyBytesObject
+    #   ends in char ob_sval[] holding len + 1 bytes (the trailing NUL;
+    #   Include/cpython/bytesobject.h);
+    # - bytes.__sizeof__() is offsetof(PyBytesObject, ob_sval) + 1 + len
+    #   (Objects/bytesobject.c), and sys.getsizeof() adds nothing to it for
+    #   bytes (it adds a GC header only to GC-tracked types), so
+    #   sys.getsizeof(b"") - 1 is offsetof(PyBytesObject, ob_sval);
+    # - the kernel copies the instructions during setsockopt(SO_ATTACH_FILTER)
+    #   (sk_attach_filter), while attach_bpf's frame still holds `code`.
+    # tests/test_dhcpc.py checks the address against ctypes' own pointer to
+    # the bytes and reads the instructions back through it.
     if sys.implementation.name == "cpython":
         addr = id(code) + sys.getsizeof(b"") - 1
     else:
@@ -74,6 +88,12 @@ def attach_bpf(sock, prog):
         addr = code.buffer_info()[0]
     ptr = 8 if sys.maxsize > 2 ** 32 else 4     # the pointer is aligned to its size
     fprog = len(prog).to_bytes(2, bo) + bytes(ptr - 2) + addr.to_bytes(ptr, bo)
+    return fprog, code
+
+
+def attach_bpf(sock, prog):
+    """Attach the classic BPF `prog` to `sock` (SO_ATTACH_FILTER)."""
+    fprog, code = sock_fprog(prog)
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
     return code
 
