@@ -522,7 +522,8 @@ class DHCP:
             self.log("dhcp4c: error " + msg)
         if self.ctl is not None:
             try:
-                self.ctl.on_event(Event(events.ERROR, "firmware", msg), self.clock())
+                self.ctl.on_event(Event(events.ERROR, kind="firmware", reason=msg),
+                                  self.clock())
                 self._write(self.ctl.pending_parts(0))
             except Exception:   # the console itself failing must not stop the client
                 pass

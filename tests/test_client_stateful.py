@@ -64,10 +64,11 @@ class ClientMachine(RuleBasedStateMachine):
                 offer_wait=st.sampled_from([0, 500]),
                 requested=st.sampled_from([None, ADDR, ADDR2]),
                 timeout=st.sampled_from([None, None, 3]),
-                start_delay=st.sampled_from([0, 0, 10000]))
-    def setup(self, jitter, tries, pause, offer_wait, requested, timeout, start_delay):
+                start_delay=st.sampled_from([0, 0, 10000]),
+                confirm=st.booleans())
+    def setup(self, jitter, tries, pause, offer_wait, requested, timeout, start_delay, confirm):
         self.cfg = Config(requested=requested, tries=tries, pause=pause, offer_wait=offer_wait,
-                          timeout=timeout, start_delay=start_delay)
+                          timeout=timeout, start_delay=start_delay, confirm=confirm)
         self.c = Client(MAC, self.cfg, FakeRand(jitter))
         self.now = 0
         self.sent = []           # decoded messages the client sent, in order
@@ -239,7 +240,7 @@ class ClientMachine(RuleBasedStateMachine):
             self.drain(True)
 
     @rule(cmd=st.sampled_from(["renew", "rebind", "release", "restart", "decline",
-                               "link_down", "link_up"]))
+                               "accept", "link_down", "link_up"]))
     def command(self, cmd):
         self.c.tick(self.now)            # run due timers first: the state is then stable
         self.drain(True)
@@ -247,6 +248,7 @@ class ClientMachine(RuleBasedStateMachine):
         ok = self.call(getattr(self.c, cmd), self.now)
         allowed = {"renew": S.CMD_RENEW, "rebind": S.CMD_REBIND, "release": S.CMD_RELEASE,
                    "restart": S.CMD_RESTART, "decline": S.CMD_DECLINE,
+                   "accept": S.CMD_ACCEPT,
                    "link_down": S.CMD_LINK, "link_up": S.CMD_LINK}[cmd]
         assert ok == (before in allowed), (cmd, S.NAMES[before])
         if cmd == "release":
@@ -281,6 +283,8 @@ class ClientMachine(RuleBasedStateMachine):
             if lease.t1_at is not None:
                 assert lease.start <= lease.t1_at < lease.t2_at < lease.expiry_at
         assert self.held == (lease is not None)
+        assert (c.granted is not None) == (c.state == S.GRANTED)
+        assert c.granted is None or c.lease is None
 
     @invariant()
     def counters_agree(self):

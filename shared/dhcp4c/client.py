@@ -41,88 +41,20 @@ Choices where RFC 2131 leaves room (each marked where it is made):
   acceptable offer for another address arrives first, the client waits up to
   Config.offer_wait ms for a better one, then takes the first.
 """
-from dhcp4c import build, const, states as S, timers
+from dhcp4c import build, const, events as E, states as S, timers
+from dhcp4c.constants import (DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK,
+                              DHCPOFFER, DHCPRELEASE, DHCPREQUEST)
 from dhcp4c.errors import UsageError
 from dhcp4c.events import Event
 from dhcp4c.lease import Lease
 from dhcp4c.message import decode, encode, encode_into
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
-from dhcp4c.stats import Stats, DROP_NAMES
+from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BROADCAST, DROP_CHADDR,
+                          DROP_CLASS_E, DROP_DECLINED, DROP_LOOPBACK, DROP_MALFORMED,
+                          DROP_MULTICAST, DROP_NAMES, DROP_NETWORK, DROP_NO_SERVER_ID,
+                          DROP_NOT_REPLY, DROP_SERVER_MISMATCH, DROP_UNEXPECTED, DROP_XID,
+                          DROP_ZERO, Stats)
 
-# Message types again as private consts (values of dhcp4c.constants): MicroPython
-# folds only module-local `_NAME = const()` at compile time, so these cost no
-# RAM and no lookups on the receive path.
-_DISCOVER = const(1)
-_OFFER = const(2)
-_REQUEST = const(3)
-_DECLINE = const(4)
-_ACK = const(5)
-_NAK = const(6)
-_RELEASE = const(7)
-_INFORM = const(8)
-# States (ints) and transition reasons (_WHY_*) again as private consts,
-# values of dhcp4c.states (tests/test_project.py checks they
-# agree): folded at compile time like the message types above, where
-# `S.NAME` would be a global plus an attribute lookup, and a name, each time.
-_STOPPED = const(0)
-_INIT = const(1)
-_SELECTING = const(2)
-_REQUESTING = const(3)
-_BOUND = const(4)
-_RENEWING = const(5)
-_REBINDING = const(6)
-_INIT_REBOOT = const(7)
-_REBOOTING = const(8)
-_LINK_DOWN = const(9)
-_INFORMING = const(10)
-_N_STATES = const(11)
-_WHY_ACK = const("ACK")
-_WHY_DECLINE = const("decline")
-_WHY_DISCOVER = const("send DISCOVER")
-_WHY_DOWN = const("link down")
-_WHY_EXPIRED = const("lease expired")
-_WHY_INFORM = const("inform")
-_WHY_NAK = const("NAK")
-_WHY_NO_ACK = const("no ACK")
-_WHY_NO_OFFER = const("no offer")
-_WHY_OFFER = const("offer accepted")
-_WHY_REBIND = const("rebind")
-_WHY_REBOOT = const("send REQUEST")
-_WHY_RELEASE = const("release")
-_WHY_RENEW = const("renew")
-_WHY_RESTART = const("restart")
-_WHY_START = const("start")
-_WHY_T1 = const("T1")
-_WHY_T2 = const("T2")
-_WHY_UP = const("link up")
-# Drop reasons likewise (values of dhcp4c.stats).
-_DROP_MALFORMED = const(0)
-_DROP_NOT_REPLY = const(1)
-_DROP_XID = const(2)
-_DROP_CHADDR = const(3)
-_DROP_UNEXPECTED = const(4)
-_DROP_NO_SERVER_ID = const(5)
-_DROP_SERVER_MISMATCH = const(6)
-_DROP_ADDR_MISMATCH = const(7)
-_DROP_ZERO = const(8)
-_DROP_NETWORK = const(9)
-_DROP_BROADCAST = const(10)
-_DROP_MULTICAST = const(11)
-_DROP_LOOPBACK = const(12)
-_DROP_CLASS_E = const(13)
-_DROP_ALL_ONES = const(14)
-_DROP_DECLINED = const(15)
-# Event types likewise (values of dhcp4c.events).
-_EV_STATE_CHANGED = const(1)
-_EV_LEASE_ACQUIRED = const(2)
-_EV_LEASE_RENEWED = const(3)
-_EV_LEASE_CHANGED = const(4)
-_EV_LEASE_LOST = const(5)
-_EV_NAK_RECEIVED = const(6)
-_EV_OFFER_REJECTED = const(7)
-_EV_SERVER_INFO = const(8)
-_EV_INFORM_ACKED = const(9)
-_EV_ERROR = const(10)
 _MAX_QUEUE = const(32)
 _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 
@@ -156,11 +88,16 @@ class Config:
     start_delay   ms: wait a random 1..start_delay ms before the first DISCOVER
                   (§4.4.1 says 1-10 s, SHOULD; default 0 - departure from the
                   RFC for a fast start, the caller can set 10000)
+    confirm       False (default): a new lease is bound at once. True: it is
+                  offered first (state GRANTED, event LEASE_GRANTED) and bound
+                  when the caller calls accept(), or declined with decline()
+                  - for an ARP check (§4.4.1 "SHOULD") or the application's policy
     """
 
     def __init__(self, requested=None, client_id="hw", hostname=None, fqdn=None,
                  vendor_class=None, prl=DEFAULT_PRL, max_size=576, broadcast=True,
-                 extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0):
+                 extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0,
+                 confirm=False):
         if requested is not None and len(requested) != 4:
             raise UsageError("requested must be 4 bytes")
         if max_size is not None and not 576 <= max_size <= 65535:
@@ -186,6 +123,7 @@ class Config:
         self.pause = pause
         self.offer_wait = offer_wait
         self.start_delay = start_delay
+        self.confirm = confirm
 
     def options(self, mac):
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
@@ -222,15 +160,15 @@ def check_addr(y, mask=None):
     not checked for /31 and /32, RFC 3021)."""
     a = y[0]
     if a == 0:
-        return _DROP_ZERO
+        return DROP_ZERO
     if a == 255 and y[1] == 255 and y[2] == 255 and y[3] == 255:
-        return _DROP_ALL_ONES
+        return DROP_ALL_ONES
     if a == 127:
-        return _DROP_LOOPBACK
+        return DROP_LOOPBACK
     if 224 <= a < 240:
-        return _DROP_MULTICAST
+        return DROP_MULTICAST
     if a >= 240:
-        return _DROP_CLASS_E
+        return DROP_CLASS_E
     if mask is None:
         mask = b"\xff\x00\x00\x00" if a < 128 else (
             b"\xff\xff\x00\x00" if a < 192 else b"\xff\xff\xff\x00")
@@ -244,9 +182,9 @@ def check_addr(y, mask=None):
         if (y[i] | m) & 0xFF != 0xFF:
             bc = False
     if net:
-        return _DROP_NETWORK
+        return DROP_NETWORK
     if bc:
-        return _DROP_BROADCAST
+        return DROP_BROADCAST
     return 0
 
 
@@ -254,7 +192,8 @@ class Client:
     """One DHCP client on one interface. See the module docstring for the loop.
 
     Public attributes (read only): state (dhcp4c.states int), lease (Lease
-    held, or None), stats (dhcp4c.stats.Stats), config, mac.
+    held, or None), granted (the Lease waiting for accept() or decline() in
+    GRANTED, else None), stats (dhcp4c.stats.Stats), config, mac.
     """
 
     def __init__(self, mac, config=None, rand32=None):
@@ -266,9 +205,10 @@ class Client:
         self.config = config if config is not None else Config()
         self._rand = rand32
         self._opts = self.config.options(self.mac)
-        self.state = _STOPPED
+        self.state = S.STOPPED
         self.lease = None
-        self.stats = Stats(_N_STATES)
+        self.granted = None
+        self.stats = Stats(S.N_STATES)
         self._now = None
         self._entered = 0
         self._xid = None
@@ -339,8 +279,8 @@ class Client:
         try:
             self._receive(data, now, src)
         except (ValueError, IndexError) as e:   # MalformedError is a ValueError
-            self._drop(_DROP_MALFORMED)
-            self._event(Event(_EV_ERROR, "malformed", str(e)))
+            self._drop(DROP_MALFORMED)
+            self._event(Event(E.ERROR, kind="malformed", reason=str(e)))
         self._advance(now)
 
     def send_failed(self, now, reason):
@@ -348,7 +288,7 @@ class Client:
         still apply. Counted and reported as an ERROR event."""
         self._clock(now)
         self.stats.send_failed += 1
-        self._event(Event(_EV_ERROR, "send", reason))
+        self._event(Event(E.ERROR, kind="send", reason=reason))
         self._advance(now)
 
     # -- commands ----------------------------------------------------------
@@ -358,11 +298,11 @@ class Client:
         self._need(S.CMD_START, "start")
         self._clock(now)
         if lease is not None and not lease.expired(now):
-            self._reboot_with(now, lease, _WHY_START)
+            self._reboot_with(now, lease, S.START)
         else:
             if lease is not None:
                 self._requested = lease.address
-            self._set_state(now, _INIT, _WHY_START)
+            self._set_state(now, S.INIT, S.START)
             delay = self.config.start_delay
             if delay:   # §4.4.1: "SHOULD wait a random time between one and ten seconds"
                 self._deadline = now + 1 + self._rand() % delay
@@ -377,7 +317,7 @@ class Client:
             raise UsageError("addr must be 4 bytes")
         self._clock(now)
         self._inform_addr = bytes(addr)
-        self._set_state(now, _INFORMING, _WHY_INFORM)
+        self._set_state(now, S.INFORMING, S.INFORM)
         self._new_xid()
         self._transmit(now)
 
@@ -387,8 +327,8 @@ class Client:
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_RENEW, "renew")
-        if self.state == _BOUND:
-            self._set_state(now, _RENEWING, _WHY_RENEW)
+        if self.state == S.BOUND:
+            self._set_state(now, S.RENEWING, S.RENEW)
             self._new_xid()
         self._transmit(now)
         self._advance(now)
@@ -398,30 +338,33 @@ class Client:
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_REBIND, "rebind")
-        if self.state != _REBINDING:
-            self._set_state(now, _REBINDING, _WHY_REBIND)
+        if self.state != S.REBINDING:
+            self._set_state(now, S.REBINDING, S.REBIND)
             self._new_xid()
         self._transmit(now)
         self._advance(now)
 
     def release(self, now, message=None):
-        """Stop. With a lease and a link, unicast DHCPRELEASE to its server
-        (§4.4.6) and report it lost. Does nothing when already STOPPED."""
+        """Stop. With a lease (held or granted) and a link, unicast DHCPRELEASE
+        to its server (§4.4.6); a held lease is reported lost. Does nothing
+        when already STOPPED."""
         self._clock(now)
         self._advance(now)
         st = self.state
-        if st == _STOPPED:
+        if st == S.STOPPED:
             return
-        lease = self.lease
-        if lease is not None and st != _LINK_DOWN and lease.server_id is not None:
+        held = self.lease
+        lease = held if held is not None else self.granted
+        if lease is not None and st != S.LINK_DOWN and lease.server_id is not None:
             self._new_xid()
-            self._send(_RELEASE, build.release(self._xid, self.mac, self._opts, lease.address,
-                                               lease.server_id, message), lease.server_id)
-        self.lease = None
+            self._send(DHCPRELEASE, build.release(self._xid, self.mac, self._opts,
+                                                  lease.address, lease.server_id, message),
+                       lease.server_id)
+        self.lease = self.granted = None
         self._reboot = None
-        self._set_state(now, _STOPPED, _WHY_RELEASE)
-        if lease is not None:
-            self._event(Event(_EV_LEASE_LOST, lease, _WHY_RELEASE))
+        self._set_state(now, S.STOPPED, S.RELEASE)
+        if held is not None:
+            self._event(Event(E.LEASE_LOST, lease=held, why=S.RELEASE))
 
     def restart(self, now):
         """Drop any lease (no RELEASE) and discover again, asking for the old address."""
@@ -429,35 +372,54 @@ class Client:
         self._advance(now)
         self._need(S.CMD_RESTART, "restart")
         lease = self.lease
-        cand = lease if lease is not None else self._reboot
+        cand = lease if lease is not None else (self.granted or self._reboot)
         if cand is not None:
             self._requested = cand.address
-        self.lease = None
+        self.lease = self.granted = None
         self._reboot = None
-        if self.state != _INIT:
-            self._set_state(now, _INIT, _WHY_RESTART)
+        if self.state != S.INIT:
+            self._set_state(now, S.INIT, S.RESTART)
         if lease is not None:
-            self._event(Event(_EV_LEASE_LOST, lease, _WHY_RESTART))
+            self._event(Event(E.LEASE_LOST, lease=lease, why=S.RESTART))
         self._discover(now)
         self._advance(now)
 
+    def accept(self, now):
+        """GRANTED -> BOUND: the caller's check of the granted lease passed
+        (Config(confirm=True)); configure it on LEASE_ACQUIRED as usual."""
+        self._clock(now)
+        self._advance(now)
+        self._need(S.CMD_ACCEPT, "accept")
+        lease = self.granted
+        self.granted = None
+        self.lease = lease
+        self.stats.leases += 1
+        self._set_state(now, S.BOUND, S.ACCEPT)
+        self._deadline = lease.t1_at
+        self._event(Event(E.LEASE_ACQUIRED, lease=lease, left=lease.time_left(now)))
+        self._advance(now)
+
     def decline(self, now, message=None):
-        """The caller found the bound address in use (e.g. by ARP): broadcast
-        DHCPDECLINE, report the lease lost, rediscover after 10 s (§3.1 step 5)."""
+        """The caller found the granted (or bound) address in use, e.g. by
+        ARP: broadcast DHCPDECLINE, rediscover after 10 s (§3.1 step 5). A
+        bound lease is reported lost; that address is not taken again until
+        another one is bound."""
         self._clock(now)
         self._advance(now)
         self._need(S.CMD_DECLINE, "decline")
-        lease = self.lease
+        held = self.lease
+        lease = held if held is not None else self.granted
         self._new_xid()
-        self._send(_DECLINE, build.decline(self._xid, self.mac, self._opts, lease.address,
-                                           lease.server_id, message), None)
+        self._send(DHCPDECLINE, build.decline(self._xid, self.mac, self._opts, lease.address,
+                                              lease.server_id, message), None)
         self.stats.declines += 1
         self._declined = lease.address
         if self._requested == lease.address:
             self._requested = None
-        self.lease = None
-        self._set_state(now, _INIT, _WHY_DECLINE)
-        self._event(Event(_EV_LEASE_LOST, lease, _WHY_DECLINE))
+        self.lease = self.granted = None
+        self._set_state(now, S.INIT, S.DECLINE)
+        if held is not None:
+            self._event(Event(E.LEASE_LOST, lease=held, why=S.DECLINE))
         self._deadline = now + timers.DECLINE_WAIT
 
     def link_down(self, now):
@@ -465,27 +427,30 @@ class Client:
         self._clock(now)
         self._advance(now)
         st = self.state
-        if st == _STOPPED or st == _LINK_DOWN:
+        if st == S.STOPPED or st == S.LINK_DOWN:
             return
-        if st == _INFORMING:
-            self._set_state(now, _STOPPED, _WHY_DOWN)
-        else:
-            self._set_state(now, _LINK_DOWN, _WHY_DOWN)
+        if st == S.INFORMING:
+            self._set_state(now, S.STOPPED, S.DOWN)
+            return
+        if st == S.GRANTED:     # not configured yet: confirmed again once the link is back
+            self._reboot = self.granted
+            self.granted = None
+        self._set_state(now, S.LINK_DOWN, S.DOWN)
 
     def link_up(self, now):
         """Carrier back: INIT-REBOOT to confirm a lease still valid, else INIT."""
         self._clock(now)
         self._advance(now)
-        if self.state != _LINK_DOWN:
+        if self.state != S.LINK_DOWN:
             return
         cand = self.lease if self.lease is not None else self._reboot
         if cand is not None and not cand.expired(now):
-            self._reboot_with(now, cand, _WHY_UP)
+            self._reboot_with(now, cand, S.UP)
         else:
             if cand is not None:
                 self._requested = cand.address
             self._reboot = None
-            self._set_state(now, _INIT, _WHY_UP)
+            self._set_state(now, S.INIT, S.UP)
             self._discover(now)
         self._advance(now)
 
@@ -520,17 +485,17 @@ class Client:
         st = self.stats
         st.state_ms[old] += now - self._entered
         self._entered = now
-        failed = why == _WHY_T2 or why == _WHY_NAK or why == _WHY_EXPIRED or why == _WHY_NO_ACK
-        if old == _RENEWING and failed:
+        failed = why == S.T2 or why == S.NAK or why == S.EXPIRED or why == S.NO_ACK
+        if old == S.RENEWING and failed:
             st.renew_fail += 1
-        elif old == _REBINDING and failed:
+        elif old == S.REBINDING and failed:
             st.rebind_fail += 1
         self.state = new
         self._tries = 0
         self._deadline = None
         self._xid = None
         self._pending = None
-        self._event(Event(_EV_STATE_CHANGED, old, new, why))
+        self._event(Event(E.STATE_CHANGED, old=old, new=new, why=why))
 
     def _new_xid(self):
         r = self._rand()
@@ -548,14 +513,14 @@ class Client:
         self.stats.sent[mtype] += 1
 
     def _discover(self, now):
-        self._set_state(now, _SELECTING, _WHY_DISCOVER)
+        self._set_state(now, S.SELECTING, S.DISCOVER)
         self._new_xid()
         self._transmit(now)
 
     def _reboot_with(self, now, lease, why):
         self._reboot = lease
-        self._set_state(now, _INIT_REBOOT, why)
-        self._set_state(now, _REBOOTING, _WHY_REBOOT)
+        self._set_state(now, S.INIT_REBOOT, why)
+        self._set_state(now, S.REBOOTING, S.REBOOT)
         self._new_xid()
         self._transmit(now)
 
@@ -574,30 +539,30 @@ class Client:
         lease = self.lease
         dst = None
         end = None
-        if st == _SELECTING:
+        if st == S.SELECTING:
             self._secs = secs
             msg = build.discover(xid, mac, opts, self._requested, cfg.broadcast, secs)
-            mtype = _DISCOVER
-        elif st == _REQUESTING:
+            mtype = DHCPDISCOVER
+        elif st == S.REQUESTING:
             msg = build.request_selecting(xid, mac, opts, self._offer[0], self._offer[1],
                                           cfg.broadcast, self._secs)
-            mtype = _REQUEST
-        elif st == _REBOOTING:
+            mtype = DHCPREQUEST
+        elif st == S.REBOOTING:
             msg = build.request_init_reboot(xid, mac, opts, self._reboot.address,
                                             cfg.broadcast, secs)
-            mtype = _REQUEST
-        elif st == _RENEWING:
+            mtype = DHCPREQUEST
+        elif st == S.RENEWING:
             msg = build.request_renewing(xid, mac, opts, lease.address, secs)
-            mtype = _REQUEST
+            mtype = DHCPREQUEST
             dst = lease.server_id
             end = lease.t2_at
-        elif st == _REBINDING:
+        elif st == S.REBINDING:
             msg = build.request_rebinding(xid, mac, opts, lease.address, secs)
-            mtype = _REQUEST
+            mtype = DHCPREQUEST
             end = lease.expiry_at
         else:  # INFORMING
             msg = build.inform(xid, mac, opts, self._inform_addr, secs)
-            mtype = _INFORM
+            mtype = DHCPINFORM
         self._send(mtype, msg, dst)
         self._tries += 1
         if end is not None:
@@ -623,54 +588,61 @@ class Client:
         st = self.state
         cfg = self.config
         out = cfg.tries and self._tries >= cfg.tries
-        if st == _INIT:
+        if st == S.INIT:
             self._discover(now)
-        elif st == _SELECTING:
+        elif st == S.SELECTING:
             pend = self._pending
             if pend is not None:
                 self._select(now, pend[0], pend[1])
             elif out:
-                self._set_state(now, _INIT, _WHY_NO_OFFER)
+                self._set_state(now, S.INIT, S.NO_OFFER)
+                self._event(Event(E.ROUND_FAILED, why=S.NO_OFFER))
                 if cfg.pause:
                     self._deadline = now + cfg.pause * 1000
                 else:
                     self._discover(now)
             else:
                 self._transmit(now)
-        elif st == _REQUESTING or st == _REBOOTING:
-            if out and st == _REBOOTING and lease is not None:
+        elif st == S.REQUESTING or st == S.REBOOTING:
+            if out and st == S.REBOOTING and lease is not None:
                 # §3.2 step 4: no answer after link up; keep using the unexpired lease.
                 self._reboot = None
-                self._set_state(now, _BOUND, _WHY_NO_ACK)
+                self._set_state(now, S.BOUND, S.NO_ACK)
                 self._deadline = lease.t1_at
             elif out:
-                if st == _REBOOTING:
+                if st == S.REBOOTING:
                     self._requested = self._reboot.address
                     self._reboot = None
-                self._set_state(now, _INIT, _WHY_NO_ACK)   # §3.1 step 5 / §3.2 step 4
+                self._set_state(now, S.INIT, S.NO_ACK)   # §3.1 step 5 / §3.2 step 4
+                self._event(Event(E.ROUND_FAILED, why=S.NO_ACK))
                 self._discover(now)
             else:
                 self._transmit(now)
-        elif st == _INFORMING:
+        elif st == S.GRANTED:     # the granted lease expired before the caller answered
+            self._requested = self.granted.address
+            self.granted = None
+            self._set_state(now, S.INIT, S.EXPIRED)
+            self._discover(now)
+        elif st == S.INFORMING:
             if out:
-                self._set_state(now, _STOPPED, _WHY_NO_ACK)
+                self._set_state(now, S.STOPPED, S.NO_ACK)
             else:
                 self._transmit(now)
-        elif st == _BOUND:
+        elif st == S.BOUND:
             if now >= lease.t2_at:
-                self._set_state(now, _REBINDING, _WHY_T2)
+                self._set_state(now, S.REBINDING, S.T2)
             else:
-                self._set_state(now, _RENEWING, _WHY_T1)
+                self._set_state(now, S.RENEWING, S.T1)
             self._new_xid()
             self._transmit(now)
-        elif st == _RENEWING or st == _REBINDING:
+        elif st == S.RENEWING or st == S.REBINDING:
             if lease.t2_at is None:          # infinite lease, renewed on command
                 if out:
-                    self._set_state(now, _BOUND, _WHY_NO_ACK)
+                    self._set_state(now, S.BOUND, S.NO_ACK)
                 else:
                     self._transmit(now)
-            elif st == _RENEWING and now >= lease.t2_at:
-                self._set_state(now, _REBINDING, _WHY_T2)
+            elif st == S.RENEWING and now >= lease.t2_at:
+                self._set_state(now, S.REBINDING, S.T2)
                 self._new_xid()
                 self._transmit(now)
             else:
@@ -681,12 +653,12 @@ class Client:
         self.lease = None
         self._requested = lease.address
         st = self.state
-        if st == _LINK_DOWN:
-            self._event(Event(_EV_LEASE_LOST, lease, _WHY_EXPIRED))
+        if st == S.LINK_DOWN:
+            self._event(Event(E.LEASE_LOST, lease=lease, why=S.EXPIRED))
             return
         self._reboot = None
-        self._set_state(now, _INIT, _WHY_EXPIRED)
-        self._event(Event(_EV_LEASE_LOST, lease, _WHY_EXPIRED))
+        self._set_state(now, S.INIT, S.EXPIRED)
+        self._event(Event(E.LEASE_LOST, lease=lease, why=S.EXPIRED))
         self._discover(now)
 
     def _receive(self, data, now, src):
@@ -694,45 +666,46 @@ class Client:
         t = msg.msg_type
         self.stats.received[t] += 1
         if msg.op != 2:
-            return self._drop(_DROP_NOT_REPLY)
+            return self._drop(DROP_NOT_REPLY)
         if self._xid is None:
-            return self._drop(_DROP_UNEXPECTED)
+            return self._drop(DROP_UNEXPECTED)
         if msg.xid != self._xid:
-            return self._drop(_DROP_XID)
+            return self._drop(DROP_XID)
         if msg.chaddr[:6] != self.mac:
-            return self._drop(_DROP_CHADDR)
+            return self._drop(DROP_CHADDR)
         st = self.state
-        if st == _SELECTING:
-            if t == _OFFER:
+        if st == S.SELECTING:
+            if t == DHCPOFFER:
                 return self._on_offer(now, msg, src)
-        elif st == _INFORMING:
-            if t == _ACK:
+        elif st == S.INFORMING:
+            if t == DHCPACK:
                 return self._on_inform_ack(now, msg, src)
-        elif t == _ACK or t == _NAK:   # REQUESTING, REBOOTING, RENEWING, REBINDING
+        elif t == DHCPACK or t == DHCPNAK:   # REQUESTING, REBOOTING, RENEWING, REBINDING
             sid = msg.addr(54)
             if sid is None:
-                return self._drop(_DROP_NO_SERVER_ID)
+                return self._drop(DROP_NO_SERVER_ID)
             # Only the server we talk to in REQUESTING and RENEWING (module docstring).
-            if ((st == _REQUESTING and sid != self._offer[1])
-                    or (st == _RENEWING and sid != self.lease.server_id)):
-                return self._drop(_DROP_SERVER_MISMATCH)
-            if t == _ACK:
+            if ((st == S.REQUESTING and sid != self._offer[1])
+                    or (st == S.RENEWING and sid != self.lease.server_id)):
+                return self._drop(DROP_SERVER_MISMATCH)
+            if t == DHCPACK:
                 return self._on_ack(now, msg, sid, src)
             return self._on_nak(now, msg, sid, src)
-        return self._drop(_DROP_UNEXPECTED)
+        return self._drop(DROP_UNEXPECTED)
 
     def _on_offer(self, now, msg, src):
         sid = msg.addr(54)
         y = msg.yiaddr
         if sid is None:
-            reason = _DROP_NO_SERVER_ID
+            reason = DROP_NO_SERVER_ID
         else:
             reason = check_addr(y, msg.addr(1))
             if not reason and y == self._declined:
-                reason = _DROP_DECLINED
+                reason = DROP_DECLINED
         if reason:
             self._drop(reason)
-            self._event(Event(_EV_OFFER_REJECTED, y, sid, DROP_NAMES[reason]))
+            self._event(Event(E.OFFER_REJECTED, yiaddr=y, server_id=sid,
+                                reason=DROP_NAMES[reason]))
             return
         want = self._requested
         if want is None or y == want or not self.config.offer_wait:
@@ -747,58 +720,65 @@ class Client:
         """Take this offer: broadcast the SELECTING REQUEST with the same xid."""
         xid = self._xid
         sid = msg.addr(54)
-        self._set_state(now, _REQUESTING, _WHY_OFFER)
+        self._set_state(now, S.REQUESTING, S.OFFER)
         self._xid = xid
         self._offer = (msg.yiaddr, sid)
-        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
+        self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         self._transmit(now)
 
     def _on_ack(self, now, msg, sid, src):
         st = self.state
-        if st == _REQUESTING:
+        if st == S.REQUESTING:
             want = self._offer[0]
-        elif st == _REBOOTING:
+        elif st == S.REBOOTING:
             want = self._reboot.address
         else:
             want = self.lease.address
         y = msg.yiaddr
         if y != want:
-            return self._drop(_DROP_ADDR_MISMATCH)
+            return self._drop(DROP_ADDR_MISMATCH)
         new = Lease.from_ack(msg, self._first, src)   # may raise MalformedError
         reason = check_addr(y, new.mask)
         if reason:
             return self._drop(reason)
         old = self.lease
-        self.lease = new
         self._reboot = None
         self._naks = 0
         self._declined = None
         self._requested = y
-        if st == _RENEWING:
-            self.stats.renew_ok += 1
-        elif st == _REBINDING:
-            self.stats.rebind_ok += 1
-        self._set_state(now, _BOUND, _WHY_ACK)
-        self._deadline = new.t1_at
-        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
         left = new.time_left(now)
+        if old is None and self.config.confirm:
+            self.granted = new
+            self._set_state(now, S.GRANTED, S.ACK)
+            self._deadline = new.expiry_at
+            self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
+            self._event(Event(E.LEASE_GRANTED, lease=new, left=left))
+            return
+        self.lease = new
+        if st == S.RENEWING:
+            self.stats.renew_ok += 1
+        elif st == S.REBINDING:
+            self.stats.rebind_ok += 1
+        self._set_state(now, S.BOUND, S.ACK)
+        self._deadline = new.t1_at
+        self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         if old is None:
             self.stats.leases += 1
-            self._event(Event(_EV_LEASE_ACQUIRED, new, left))
+            self._event(Event(E.LEASE_ACQUIRED, lease=new, left=left))
         elif new.same_params(old):
-            self._event(Event(_EV_LEASE_RENEWED, new, left))
+            self._event(Event(E.LEASE_RENEWED, lease=new, left=left))
         else:
-            self._event(Event(_EV_LEASE_CHANGED, new, old, left))
+            self._event(Event(E.LEASE_CHANGED, lease=new, old=old, left=left))
 
     def _on_nak(self, now, msg, sid, src):
         """§3.1 step 3, §3.2 step 3, §4.4.5: back to INIT; the address is not ours."""
         st = self.state
         self.stats.naks += 1
         self._naks += 1
-        self._event(Event(_EV_NAK_RECEIVED, sid, msg.text(56), src))
-        if st == _REQUESTING:
+        self._event(Event(E.NAK_RECEIVED, server_id=sid, message=msg.text(56), src=src))
+        if st == S.REQUESTING:
             bad = self._offer[0]
-        elif st == _REBOOTING:
+        elif st == S.REBOOTING:
             bad = self._reboot.address
         else:
             bad = self.lease.address
@@ -807,9 +787,9 @@ class Client:
         lease = self.lease
         self.lease = None
         self._reboot = None
-        self._set_state(now, _INIT, _WHY_NAK)
+        self._set_state(now, S.INIT, S.NAK)
         if lease is not None:
-            self._event(Event(_EV_LEASE_LOST, lease, _WHY_NAK))
+            self._event(Event(E.LEASE_LOST, lease=lease, why=S.NAK))
         wait = timers.nak_wait_ms(self._naks)
         if wait:
             self._deadline = now + wait
@@ -819,11 +799,11 @@ class Client:
     def _on_inform_ack(self, now, msg, src):
         sid = msg.addr(54)
         if sid is None:
-            return self._drop(_DROP_NO_SERVER_ID)
+            return self._drop(DROP_NO_SERVER_ID)
         info = Lease.from_ack(msg, now, src)
         info.address = self._inform_addr
         info.lease_time = info.t1 = info.t2 = None
         info.t1_at = info.t2_at = info.expiry_at = None
-        self._set_state(now, _STOPPED, _WHY_ACK)
-        self._event(Event(_EV_SERVER_INFO, sid, src, msg.options))
-        self._event(Event(_EV_INFORM_ACKED, info))
+        self._set_state(now, S.STOPPED, S.ACK)
+        self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
+        self._event(Event(E.INFORM_ACKED, lease=info))

@@ -12,6 +12,8 @@ it gives the Client).
     ctl.on_event(event, now)             # becomes an event frame for subscribers
     out = ctl.pending(conn)              # queued event frames for conn (b"" if none)
     ctl.close(conn)                      # connection gone: drop its state
+    ctl.transport["clients_dropped"] = 0 # the adapter's own counters (optional):
+                                         # reported in `stats`, zeroed by its reset
 
 Write feed()'s bytes before pending()'s. The *_parts() forms give the
 frames as pieces (MARK, JSON, trailer, ...) to write one after the other, so
@@ -22,26 +24,19 @@ counted drops, bad requests get error responses. Commands call the Client's
 own methods, so the client state machine decides what is allowed
 (UsageError becomes a `not_allowed` reply).
 """
-from dhcp4c import const, states as S
+from dhcp4c import const, events as E, states as S
 from dhcp4c.errors import UsageError
 from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
 from dhcp4c.lease import addr_str, parse_addr
 from dhcp4c.stats import Stats
 
 PROTOCOL = const(1)
-# Event types as private consts (values of dhcp4c.events, folded at compile time).
-_EV_STATE_CHANGED = const(1)
-_EV_LEASE_CHANGED = const(4)
-_EV_LEASE_LOST = const(5)
-_EV_NAK_RECEIVED = const(6)
-_EV_OFFER_REJECTED = const(7)
-_EV_SERVER_INFO = const(8)
-_EV_INFORM_ACKED = const(9)
-_EV_ERROR = const(10)
 _MAX_ERRORS = const(8)
 _MAX_SERVERS = const(4)
 
+# The per-connection counters: name in `stats`, attribute of the FrameReader.
 _COUNTERS = ("frames_in", "noise", "oversize", "bad_crc", "bad_json")
+_ATTRS = ("frames", "noise", "oversize", "bad_crc", "bad_json")
 _CONFIG_KEYS = ("client_id", "hostname", "requested")
 
 
@@ -100,31 +95,45 @@ def _t(v):
         return bytes(v).hex()
 
 
-_LEASE_KINDS = (None, None, "acquired", "renewed", "changed")   # by event type 2..4
+# The "kind" of a lease event, by event type.
+_LEASE_KINDS = {E.LEASE_ACQUIRED: "acquired", E.LEASE_RENEWED: "renewed",
+                E.LEASE_CHANGED: "changed", E.LEASE_GRANTED: "granted"}
 
 
 def event_dict(e, now):
     """A client event as the payload of an event frame (without seq), or None."""
     t = e.type
-    if t == _EV_STATE_CHANGED:
+    if t == E.STATE_CHANGED:
         return {"event": "state", "old": S.NAMES[e.old], "new": S.NAMES[e.new], "why": e.why}
-    if t <= _EV_LEASE_CHANGED:
+    if t in _LEASE_KINDS:
         return {"event": "lease", "kind": _LEASE_KINDS[t], "lease": lease_dict(e.lease, now)}
-    if t == _EV_LEASE_LOST:
+    if t == E.LEASE_LOST:
         return {"event": "lease_lost", "address": addr_str(e.lease.address), "why": e.why}
-    if t == _EV_NAK_RECEIVED:
+    if t == E.ROUND_FAILED:
+        return {"event": "no_lease", "why": e.why}
+    if t == E.NAK_RECEIVED:
         return {"event": "nak", "server": _a(e.server_id), "message": _t(e.message)}
-    if t == _EV_OFFER_REJECTED:
+    if t == E.OFFER_REJECTED:
         return {"event": "offer_rejected", "address": _a(e.yiaddr), "server": _a(e.server_id),
                 "reason": str(e.reason)}
-    if t == _EV_SERVER_INFO:
+    if t == E.SERVER_INFO:
         return {"event": "server", "id": _a(e.server_id), "address": _a(e.src),
                 "options": sorted(e.options)}
-    if t == _EV_INFORM_ACKED:
+    if t == E.INFORM_ACKED:
         return {"event": "inform", "lease": lease_dict(e.lease, now)}
-    if t == _EV_ERROR:
+    if t == E.ERROR:
         return {"event": "error", "kind": e.kind, "message": str(e.reason)}
     return None
+
+
+class Connection:
+    """One peer of the channel: its frame reader (with its counters), whether
+    it subscribed to events, and the event frames not yet written to it."""
+
+    def __init__(self, limit):
+        self.reader = FrameReader(limit)
+        self.subscribed = False
+        self.queue = []
 
 
 class Controller:
@@ -146,18 +155,15 @@ class Controller:
         self.errors = []          # [now, kind, message], oldest first
         self.errors_total = 0
         self.servers = []         # [server_id, src, options, seen, count], oldest first
+        self.transport = {}       # the adapter's own counters, e.g. clients_dropped
 
     # -- connections ---------------------------------------------------------
-    def _conn(self, conn):
+    def connection(self, conn):
+        """The Connection for the id `conn`, made on first use (an adapter may
+        call this when a peer connects, so `stats` counts it at once)."""
         c = self._conns.get(conn)
         if c is None:
-            # A connection is its FrameReader plus two attributes of ours
-            # (no class of its own: ~0.2 KB of a board's heap), set before it
-            # is stored, so a MemoryError on the way leaves no half-made one.
-            c = FrameReader(self.limit)
-            c.subscribed = False
-            c.queue = []            # event frames not yet written
-            self._conns[conn] = c
+            c = self._conns[conn] = Connection(self.limit)
             self.connections += 1
         return c
 
@@ -165,9 +171,8 @@ class Controller:
         """Forget a connection (its counters stay in the totals)."""
         c = self._conns.pop(conn, None)
         if c is not None:
-            r = c
             for i in range(len(_COUNTERS)):
-                self._base[i] += getattr(r, _ATTRS[i])
+                self._base[i] += getattr(c.reader, _ATTRS[i])
 
     def feed(self, conn, data, now):
         """Bytes that arrived on `conn`; returns the response frames to write
@@ -176,11 +181,11 @@ class Controller:
 
     def feed_parts(self, conn, data, now):
         """feed() as a list of pieces to write in order ([] for nothing)."""
-        c = self._conn(conn)
-        c.receive_data(data)
+        reader = self.connection(conn).reader
+        reader.receive_data(data)
         out = []
         while True:
-            f = c.next_frame()
+            f = reader.next_frame()
             if f is NEED_DATA:
                 break
             r = self.handle(f, now, conn)
@@ -210,17 +215,19 @@ class Controller:
     def on_event(self, e, now):
         """Record a client event (errors, servers) and queue it for subscribers."""
         t = e.type
-        if t == _EV_ERROR:
+        if t == E.ERROR:
             self._error(now, e.kind, str(e.reason))
-        elif t == _EV_NAK_RECEIVED:
+        elif t == E.NAK_RECEIVED:
             self._error(now, "nak", "NAK from {}: {}".format(addr_str(e.server_id),
                                                              _t(e.message)))
-        elif t == _EV_OFFER_REJECTED:
+        elif t == E.OFFER_REJECTED:
             self._error(now, "offer", "offer of {} from {}: {}".format(
                 addr_str(e.yiaddr), _a(e.server_id), e.reason))
-        elif t == _EV_LEASE_LOST:
+        elif t == E.LEASE_LOST:
             self._error(now, "lease", "lost {}: {}".format(addr_str(e.lease.address), e.why))
-        elif t == _EV_SERVER_INFO:
+        elif t == E.ROUND_FAILED:
+            self._error(now, "lease", "no lease this round: {}".format(e.why))
+        elif t == E.SERVER_INFO:
             self._server(e, now)
         self.seq += 1
         subs = []
@@ -304,7 +311,7 @@ class Controller:
         for i in range(len(_COUNTERS)):
             n = self._base[i]
             for c in self._conns.values():
-                n += getattr(c, _ATTRS[i])
+                n += getattr(c.reader, _ATTRS[i])
             d[_COUNTERS[i]] = n
         d["frames_out"] = self.frames_out
         d["errors_sent"] = self.errors_sent
@@ -312,11 +319,12 @@ class Controller:
         d["events_dropped"] = self.events_dropped
         d["connections"] = self.connections
         d["no_id"] = self.no_id
+        d["clients"] = len(self._conns)
+        for k in self.transport:
+            d[k] = self.transport[k]
         return d
 
 
-
-_ATTRS = ("frames", "noise", "oversize", "bad_crc", "bad_json")
 
 
 # -- the commands (docs/control-protocol.md): handler(ctl, cmd, args, now,
@@ -351,7 +359,9 @@ def _stats(ctl, cmd, args, now, conn):
         ctl._base = [0] * len(_COUNTERS)
         for c in ctl._conns.values():
             for a in _ATTRS:
-                setattr(c, a, 0)
+                setattr(c.reader, a, 0)
+        for k in ctl.transport:
+            ctl.transport[k] = 0
         ctl.frames_out = ctl.errors_sent = ctl.events_sent = 0
         ctl.events_dropped = ctl.no_id = 0
         ctl.connections = len(ctl._conns)
@@ -374,12 +384,12 @@ def _errors(ctl, cmd, args, now, conn):
 
 
 def _subscribe(ctl, cmd, args, now, conn):
-    ctl._conn(conn).subscribed = True
+    ctl.connection(conn).subscribed = True
     return {"subscribed": True}
 
 
 def _unsubscribe(ctl, cmd, args, now, conn):
-    k = ctl._conn(conn)
+    k = ctl.connection(conn)
     k.subscribed = False
     k.queue = []
     return {"subscribed": False}

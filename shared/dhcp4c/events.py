@@ -1,15 +1,23 @@
 """Events the client hands to its caller (Client.next_event()): plain values.
 
-Every event is an Event; its `type` says which, and the fields follow it:
+Every event is an Event: `e.type` says which, and the fields it carries are
+attributes by name (a field the type does not carry reads None):
 
     type            fields
     STATE_CHANGED   old, new, why       every transition; (old, new, why) is
                                         an edge of dhcp4c.states.transitions()
+    LEASE_GRANTED   lease, left         Config(confirm=True) only: a server
+                                        granted this lease; check it (ARP,
+                                        policy), then Client.accept() or
+                                        Client.decline()
     LEASE_ACQUIRED  lease, left         configure lease.address now
     LEASE_RENEWED   lease, left         same address and parameters, new times
     LEASE_CHANGED   lease, old, left    same address, other parameters (server,
                                         mask, routers, DNS, domain)
     LEASE_LOST      lease, why          unconfigure lease.address now
+    ROUND_FAILED    why                 a round ended without a lease ("no
+                                        offer", "no ACK"): udhcpc's leasefail;
+                                        the client carries on by itself
     NAK_RECEIVED    server_id, message, src
     OFFER_REJECTED  yiaddr, server_id, reason
     SERVER_INFO     server_id, src, options   the server we chose / that answered
@@ -22,11 +30,6 @@ Every event is an Event; its `type` says which, and the fields follow it:
 
 `left` is the lease's time left in seconds when the event was made (None for
 an infinite lease). Addresses are 4-byte bytes; states are dhcp4c.states ints.
-
-One class and a table rather than a class per event: on MicroPython a class
-with its __init__ keeps ~0.27 KB of a board's heap; net of the tables below,
-the board firmware's import kept 1.3 KB less (64-bit unix port, loaded
-from .mpy files), for no loss of behaviour.
 """
 from dhcp4c import const
 
@@ -40,29 +43,27 @@ OFFER_REJECTED = const(7)
 SERVER_INFO = const(8)
 INFORM_ACKED = const(9)
 ERROR = const(10)
+LEASE_GRANTED = const(11)
+ROUND_FAILED = const(12)
 
-# Field names by type (index 0 unused).
-FIELDS = (None, ("old", "new", "why"), ("lease", "left"), ("lease", "left"),
-          ("lease", "old", "left"), ("lease", "why"), ("server_id", "message", "src"),
-          ("yiaddr", "server_id", "reason"), ("server_id", "src", "options"), ("lease",),
-          ("kind", "reason"))
 NAMES = (None, "STATE_CHANGED", "LEASE_ACQUIRED", "LEASE_RENEWED", "LEASE_CHANGED",
-         "LEASE_LOST", "NAK_RECEIVED", "OFFER_REJECTED", "SERVER_INFO", "INFORM_ACKED", "ERROR")
+         "LEASE_LOST", "NAK_RECEIVED", "OFFER_REJECTED", "SERVER_INFO", "INFORM_ACKED",
+         "ERROR", "LEASE_GRANTED", "ROUND_FAILED")
 
 
 class Event:
-    """Event(type, a, b, c): the fields in FIELDS[type] order, as attributes
-    (three at most; ones not given are None). Fixed arguments rather than
-    *values: no tuple per event, and a third faster on MicroPython."""
+    """Event(type, field=value, ...): the fields of the table above, by name."""
 
-    def __init__(self, type, a=None, b=None, c=None):
+    # The fields an event does not carry read None; an instance holds only its own.
+    old = new = why = lease = left = server_id = message = src = None
+    yiaddr = reason = options = kind = None
+
+    def __init__(self, type, **fields):
         self.type = type
-        names = FIELDS[type]
-        setattr(self, names[0], a)
-        if len(names) > 1:
-            setattr(self, names[1], b)
-            if len(names) > 2:
-                setattr(self, names[2], c)
+        for name in fields:
+            setattr(self, name, fields[name])
 
     def __repr__(self):
-        return "<{} {}>".format(NAMES[self.type], self.__dict__)
+        fields = dict(self.__dict__)
+        del fields["type"]
+        return "<{} {}>".format(NAMES[self.type], fields)

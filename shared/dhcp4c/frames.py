@@ -18,9 +18,6 @@ or bad JSON, and lines longer than `limit` are dropped and counted in
 r.noise, r.bad_crc, r.bad_json, r.oversize. Memory is bounded by `limit` for
 the partial line plus the complete frame lines not yet taken by next_frame().
 """
-import binascii
-import json
-
 from dhcp4c import const
 
 MARK = b"@@"
@@ -34,20 +31,27 @@ _HASH = const(35)
 NEED_DATA = None
 
 
+# Whether json.dumps takes ensure_ascii (CPython) or not (MicroPython, which
+# writes UTF-8 as it is anyway); found on first use.
+_ENSURE_ASCII = None
+
+
 def _dumps(obj):
-    return json.dumps(obj, separators=(",", ":"))
-
-
-try:
-    json.dumps("", ensure_ascii=False)
-except TypeError:   # MicroPython: it writes UTF-8 as it is anyway
-    pass
-else:
-    # CPython: UTF-8 as it is too, not \uXXXX escapes - MicroPython's json
-    # decodes an escaped surrogate pair (any character past U+FFFF) as two
-    # broken characters.
-    def _dumps(obj):  # noqa: F811
+    # json and binascii are imported where used, not at import: the Linux
+    # daemon makes its Controller before its first lease, and json costs ~7 ms.
+    global _ENSURE_ASCII
+    import json
+    if _ENSURE_ASCII is None:
+        try:
+            json.dumps("", ensure_ascii=False)
+            _ENSURE_ASCII = True
+        except TypeError:
+            _ENSURE_ASCII = False
+    if _ENSURE_ASCII:
+        # UTF-8 as it is, not \uXXXX escapes: MicroPython's json decodes an
+        # escaped surrogate pair (any character past U+FFFF) as two broken ones.
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(obj, separators=(",", ":"))
 
 
 def encode_parts(obj):
@@ -56,6 +60,7 @@ def encode_parts(obj):
     after the other never copies a frame whole: on MicroPython a frame then
     costs its JSON text plus ~130 B of heap (str.encode() shares the text's
     data there), where formatting one line costs a second copy."""
+    import binascii
     p = _dumps(obj).encode()
     return p, b"#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)
 
@@ -75,6 +80,8 @@ def decode_line(line):
     """(0, dict) for a valid frame line (without its newline), else (NOISE,
     None) without the marker, (BAD_CRC, None) for a missing or wrong CRC,
     (BAD_JSON, None) when the payload is not a UTF-8 JSON object. Never raises."""
+    import binascii
+    import json
     i = line.find(MARK)
     if i < 0:
         return NOISE, None

@@ -8,7 +8,10 @@ Addresses are 4-byte bytes. Seconds (lease_time, t1, t2) are as repaired by
 timers.lease_times(); *_at fields are the caller's monotonic ms, None for an
 infinite lease (or an unknown expiry after from_text without wall time).
 `options` is the ACK's raw {code: bytes} for anything not decoded here
-(routes, NTP, MTU...: use dhcp4c.values to read them).
+(routes, NTP, MTU...: use dhcp4c.values to read them); siaddr, sname and
+file are the ACK's header fields (next server, its name, the boot file;
+RFC 2131 §2), sname and file as text up to the first NUL, b"" when empty or
+overloaded with options.
 """
 from dhcp4c.errors import MalformedError
 from dhcp4c.timers import INFINITE, lease_times
@@ -40,9 +43,12 @@ def parse_addr(s):
 
 
 class Lease:
+    """Lease(address, ...): every field but the address by keyword (the
+    module docstring lists them)."""
+
     def __init__(self, address, server_id=None, lease_time=None, t1=None, t2=None,
                  start=0, mask=None, routers=(), dns=(), domain=None,
-                 server_addr=None, options=None):
+                 server_addr=None, options=None, siaddr=None, sname=b"", file=b""):
         self.address = address
         self.server_id = server_id
         self.server_addr = server_addr if server_addr is not None else server_id
@@ -51,6 +57,9 @@ class Lease:
         self.dns = list(dns)
         self.domain = domain
         self.options = options if options is not None else {}
+        self.siaddr = siaddr
+        self.sname = sname
+        self.file = file
         self.lease_time, self.t1, self.t2 = lease_times(lease_time, t1, t2)
         self.start = start
         if self.t1 is None:
@@ -71,9 +80,11 @@ class Lease:
     @classmethod
     def from_ack(cls, msg, start, src=None):
         """The lease in a decoded ACK. May raise MalformedError (bad option shape)."""
-        return cls(msg.yiaddr, msg.addr(54), msg.u32(51), msg.u32(58), msg.u32(59),
-                   start, msg.addr(1), msg.addrs(3) or (), msg.addrs(6) or (),
-                   msg.text(15), src, msg.options)
+        return cls(msg.yiaddr, server_id=msg.addr(54), lease_time=msg.u32(51),
+                   t1=msg.u32(58), t2=msg.u32(59), start=start, mask=msg.addr(1),
+                   routers=msg.addrs(3) or (), dns=msg.addrs(6) or (), domain=msg.text(15),
+                   server_addr=src, options=msg.options, siaddr=msg.siaddr,
+                   sname=msg.sname, file=msg.file)
 
     def expired(self, now):
         return self.expiry_at is not None and now >= self.expiry_at
@@ -122,7 +133,8 @@ class Lease:
             lt = int(f[4])
         else:
             raise MalformedError("lease", 4, "bad lease time")
-        lease = cls(addr, parse_addr(f[3]), lt, None, None, now, parse_addr(f[2]))
+        lease = cls(addr, server_id=parse_addr(f[3]), lease_time=lt, start=now,
+                    mask=parse_addr(f[2]))
         if lt == INFINITE:
             return lease
         if f[5] != "-" and wall is not None:

@@ -22,6 +22,12 @@ dhcp4c.diagram.to_dot() draws it (docs/state-machine.md is generated from it).
     REQUESTING    REQUESTING        WaitAck               broadcasts DHCPREQUEST naming
                                                           the chosen server; ACK/NAK only
                                                           from that server
+    GRANTED       (§4.4.1 check     -                     with Config(confirm=True) only:
+                  before BOUND)                           a new lease waits for the
+                                                          caller's check (ARP, policy):
+                                                          accept -> BOUND, decline ->
+                                                          DHCPDECLINE and INIT (fig. 5's
+                                                          "DHCPACK (not accept)")
     BOUND         BOUND             AddrAcq               holds the lease; waits for T1
     RENEWING      RENEWING          Renew                 unicasts REQUEST to the lease's
                                                           server (ciaddr set), §4.4.5
@@ -54,10 +60,11 @@ INIT_REBOOT = const(7)
 REBOOTING = const(8)
 LINK_DOWN = const(9)
 INFORMING = const(10)
-N_STATES = const(11)
+GRANTED = const(11)
+N_STATES = const(12)
 
 NAMES = ("STOPPED", "INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING",
-         "REBINDING", "INIT_REBOOT", "REBOOTING", "LINK_DOWN", "INFORMING")
+         "REBINDING", "INIT_REBOOT", "REBOOTING", "LINK_DOWN", "INFORMING", "GRANTED")
 
 # Reasons (the labels on the edges).
 START = "start"
@@ -79,10 +86,11 @@ EXPIRED = "lease expired"
 DECLINE = "decline"
 REBOOT = "send REQUEST"
 INFORM = "inform"
+ACCEPT = "accept"
 
 # Every reason once; an edge stores its reason's index here.
 WHYS = (START, RESTART, RELEASE, DOWN, UP, DISCOVER, OFFER, NO_OFFER, ACK, NAK, NO_ACK,
-        T1, T2, RENEW, REBIND, EXPIRED, DECLINE, REBOOT, INFORM)
+        T1, T2, RENEW, REBIND, EXPIRED, DECLINE, REBOOT, INFORM, ACCEPT)
 
 # The only transitions there are: (from, to, why). Packed at import into
 # _EDGES, three bytes an edge: the tuples below are built once and dropped,
@@ -106,11 +114,19 @@ for _t in (
     (SELECTING, LINK_DOWN, DOWN),
 
     (REQUESTING, BOUND, ACK),
+    (REQUESTING, GRANTED, ACK),      # Config(confirm=True): the caller checks first
     (REQUESTING, INIT, NAK),
     (REQUESTING, INIT, NO_ACK),
     (REQUESTING, INIT, RESTART),
     (REQUESTING, STOPPED, RELEASE),
     (REQUESTING, LINK_DOWN, DOWN),
+
+    (GRANTED, BOUND, ACCEPT),
+    (GRANTED, INIT, DECLINE),
+    (GRANTED, INIT, EXPIRED),
+    (GRANTED, INIT, RESTART),
+    (GRANTED, STOPPED, RELEASE),
+    (GRANTED, LINK_DOWN, DOWN),
 
     (BOUND, RENEWING, T1),
     (BOUND, RENEWING, RENEW),
@@ -143,6 +159,7 @@ for _t in (
     (INIT_REBOOT, REBOOTING, REBOOT),
 
     (REBOOTING, BOUND, ACK),
+    (REBOOTING, GRANTED, ACK),
     (REBOOTING, BOUND, NO_ACK),      # after link up, lease still valid (§3.2 step 4)
     (REBOOTING, INIT, NAK),
     (REBOOTING, INIT, NO_ACK),
@@ -171,14 +188,15 @@ del _t
 # UsageError. (release, link_down and link_up are accepted everywhere and
 # do nothing where there is nothing to do.)
 ALL = (STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING,
-       INIT_REBOOT, REBOOTING, LINK_DOWN, INFORMING)
+       INIT_REBOOT, REBOOTING, LINK_DOWN, INFORMING, GRANTED)
 CMD_START = (STOPPED,)
 CMD_INFORM = (STOPPED,)
 CMD_RENEW = (BOUND, RENEWING, REBINDING)    # past T2: retransmit the REBINDING request
 CMD_REBIND = (BOUND, RENEWING, REBINDING)
-CMD_DECLINE = (BOUND,)
+CMD_ACCEPT = (GRANTED,)
+CMD_DECLINE = (GRANTED, BOUND)
 CMD_RESTART = (STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING,
-               REBOOTING, INFORMING)
+               REBOOTING, INFORMING, GRANTED)
 CMD_RELEASE = ALL
 CMD_LINK = ALL
 

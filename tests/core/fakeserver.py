@@ -119,8 +119,12 @@ def summary(e):
         return "renewed " + addr_str(e.lease.address)
     if e.type == E.LEASE_CHANGED:
         return "changed " + addr_str(e.lease.address)
+    if e.type == E.LEASE_GRANTED:
+        return "granted " + addr_str(e.lease.address)
     if e.type == E.LEASE_LOST:
         return "lost {} {}".format(addr_str(e.lease.address), e.why)
+    if e.type == E.ROUND_FAILED:
+        return "round failed " + e.why
     if e.type == E.NAK_RECEIVED:
         return "nak {} {}".format(addr_str(e.server_id), e.message)
     if e.type == E.OFFER_REJECTED:

@@ -64,7 +64,7 @@ def test_discover_backoff_4_8_16_32_64_then_pause():
     r.at(123999)
     assert r.sent() == [] and r.c.state == S.SELECTING
     r.at(124000)                        # 64 s after the 5th: round over, -A pause
-    assert r.log() == ["SELECTING>INIT no offer"]
+    assert r.log() == ["SELECTING>INIT no offer", "round failed no offer"]
     assert r.sent() == [] and r.c.next_deadline() == 144000
     r.at(144000)
     assert r.log() == ["INIT>SELECTING send DISCOVER"]
@@ -95,7 +95,7 @@ def test_udhcpc_style_tries_timeout_pause():
     assert r.sent()[0][0].xid == xid
     r.log()
     r.at(9000)
-    assert r.log() == ["SELECTING>INIT no offer"] and r.sent() == []
+    assert r.log() == ["SELECTING>INIT no offer", "round failed no offer"] and r.sent() == []
     r.at(29000)
     s = r.sent()
     assert len(s) == 1 and s[0][0].xid != xid
@@ -151,7 +151,8 @@ def test_request_unanswered_back_to_init():
         r.at(t)
         assert len(r.sent()) == 1
     r.at(124000)
-    assert r.log() == ["REQUESTING>INIT no ACK", "INIT>SELECTING send DISCOVER"]
+    assert r.log() == ["REQUESTING>INIT no ACK", "round failed no ACK",
+                       "INIT>SELECTING send DISCOVER"]
     s = r.sent()
     assert len(s) == 1 and s[0][0].msg_type == 1
 

@@ -145,7 +145,8 @@ def test_init_reboot_unanswered_falls_back_to_discover():
         r.at(t)
         assert r.sent()[0][0].get(50) == ADDR
     r.at(124000)
-    assert r.log() == ["REBOOTING>INIT no ACK", "INIT>SELECTING send DISCOVER"]
+    assert r.log() == ["REBOOTING>INIT no ACK", "round failed no ACK",
+                       "INIT>SELECTING send DISCOVER"]
     assert r.sent()[0][0].get(50) == ADDR
 
 

@@ -178,6 +178,38 @@ def test_stats_and_reset():
     assert g.err("stats", {"clear": True}) == "bad_args"
 
 
+def test_adapter_counters_and_clients_reported_and_reset():
+    g = Rig()
+    g.ctl.transport["clients_dropped"] = 2
+    g.ctl.connection(7)                    # a peer connected, nothing read yet
+    c = g.ok("stats")["control"]
+    assert c["clients_dropped"] == 2 and c["clients"] == 2 and c["connections"] == 2
+    g.ok("stats", {"reset": True})
+    c = g.ok("stats")["control"]
+    assert c["clients_dropped"] == 0 and c["clients"] == 2
+    g.ctl.close(7)
+    assert g.ok("stats")["control"]["clients"] == 1
+
+
+def test_granted_lease_and_failed_round_reach_subscribers():
+    g = Rig(Config(confirm=True, tries=1, timeout=1, pause=0))
+    g.ok("subscribe")
+    g.bind()
+    frames = parse(g.ctl.pending(0))
+    lease = [f for f in frames if f["event"] == "lease"]
+    assert [f["lease"]["address"] for f in lease] == ["192.0.2.50"]
+    assert lease[0]["kind"] == "granted" and g.ok("state")["state"] == "GRANTED"
+    g.r.c.restart(g.r.now)
+    g.r.sent()
+    g.r.at(g.r.now + 1000)                 # one try, unanswered: the round ends
+    g.pump()
+    frames = parse(g.ctl.pending(0))
+    assert {"event": "no_lease", "why": "no offer"} in [
+        {"event": f["event"], "why": f.get("why")} for f in frames]
+    errs = g.ok("errors")["errors"]
+    assert errs[-1]["message"] == "no lease this round: no offer"
+
+
 def test_server_info():
     g = Rig()
     assert g.ok("server") == {"servers": []}
