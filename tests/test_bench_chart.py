@@ -98,3 +98,15 @@ def test_nothing_to_draw_is_an_error():
     except ValueError:
         return
     raise AssertionError("no ValueError")
+
+
+def test_the_committed_chart_is_shown_and_complete():
+    """docs/performance.md shows docs/performance/lease_time.svg, and that
+    file (written by bench/lease_time.py) parses, with two bars per client."""
+    with open(os.path.join(rig.REPO, "docs", "performance.md")) as f:
+        assert "](performance/lease_time.svg)" in f.read()
+    with open(os.path.join(rig.REPO, "docs", "performance", "lease_time.svg")) as f:
+        _, bars, whiskers, _ = parse(f.read())
+    rows = [b[0] for b in bars]
+    assert "udhcpc" in rows and any(r.startswith("dhcpc") for r in rows)
+    assert all(rows.count(r) == 2 for r in rows) and len(whiskers) == len(bars)
