@@ -141,6 +141,8 @@ class DHCP:
     (the client's state name), client (the dhcp4c.client.Client), errors.
     Lease events: on_lease = fn(kind, lease), kind "acquired", "renewed",
     "changed" or "lost", called for each; under asyncio also await event().
+    With confirm=True a new lease first comes as "granted", not yet on the
+    NIC: the application checks it and calls accept() or decline().
     """
 
     def __init__(self, nic, hostname=None, *, lease_file=LEASE_FILE, rtc=False, link=None,
@@ -219,6 +221,20 @@ class DHCP:
         """Renew now (DHCPREQUEST to the lease's server). UsageError without a lease."""
         now = self.clock()
         self.client.renew(now)
+        self._drain(now)
+
+    def accept(self):
+        """Take the lease of a "granted" event (confirm=True): the NIC gets it,
+        then "acquired" follows. UsageError when no lease is granted."""
+        now = self.clock()
+        self.client.accept(now)
+        self._drain(now)
+
+    def decline(self):
+        """Refuse the lease of a "granted" event (e.g. its address answered
+        an ARP probe): DHCPDECLINE, and a new DISCOVER 10 s later."""
+        now = self.clock()
+        self.client.decline(now)
         self._drain(now)
 
     def release(self):
@@ -459,6 +475,8 @@ class DHCP:
             dhcpnic.remove(self.nic)
             self._save("")
             self._lease_event("lost", e.lease)
+        elif t == events.LEASE_GRANTED:
+            self._lease_event("granted", e.lease)
 
     def _try_apply(self, lease, now, kind):
         """Configure the NIC; when it refuses, report and retry later
@@ -482,7 +500,8 @@ class DHCP:
 
     def _lease_event(self, kind, raw):
         view = Lease(raw, self.clock)
-        self.lease = None if kind == "lost" else view
+        if kind != "granted":           # a granted lease is not on the NIC yet
+            self.lease = None if kind == "lost" else view
         self.last_event = (kind, view)
         if self._bound_ev is not None:
             if self.lease is None:

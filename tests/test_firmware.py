@@ -484,3 +484,49 @@ def test_nic_refusing_the_address_is_retried_with_back_off(lab):
     assert res[5] == "True"
     assert addrs(lab) == [res[1] + "/24"]
     assert lab.log(srv).count("DHCPACK") == 2               # the lease kept, then renewed
+
+
+GRANT_RUN = """
+import board
+from dhcp4c_board import DHCP
+d = DHCP.from_board(board, confirm=True)
+seen = []
+
+
+def on_lease(kind, lease):
+    seen.append(kind + " " + lease.address)
+    if kind == "granted" and len(seen) == 1:
+        d.decline()                    # as if its address answered an ARP probe
+    elif kind == "granted":
+        d.accept()
+
+
+d.on_lease = on_lease
+while not seen or not seen[-1].startswith("acquired"):
+    d.poll(50)
+print("RESULT", " ".join(seen).replace(" ", "="), d.lease.address, d.nic.ipconfig("addr4")[0])
+"""
+
+
+def test_application_declines_then_accepts_a_granted_lease(lab):
+    """DHCP(..., confirm=True): a new lease reaches the application as
+    "granted" and stays off the NIC; declined, the server hears DHCPDECLINE
+    and the client asks again 10 s later; accepted, the NIC takes it and
+    "acquired" follows."""
+    srv = lab.dnsmasq()
+    d = os.path.join(lab.tmp, "grant")
+    os.mkdir(d)
+    with open(os.path.join(d, "run.py"), "w") as f:
+        f.write(GRANT_RUN)
+    path = ":".join([d, os.path.join(rig.REPO, "firmware"), rig.SHARED,
+                     os.path.join(rig.REPO, "boards", "unix")])
+    r = lab.run(rig.interpreter(PLAIN) + ["run.py"], cwd=d, timeout=60, input="",
+                env=dict(os.environ, MICROPYPATH=path, DHCP4C_IF=lab.client_if), check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = r.stdout.split("RESULT", 1)[1].split()
+    seen = res[0].split("=")
+    assert seen[0::2] == ["granted", "granted", "acquired"], res
+    assert seen[3] == seen[5] == res[1] == res[2], res     # the accepted one is configured
+    assert seen[1] != seen[3], res                          # the declined one was not offered again
+    assert "DHCPDECLINE({}) {} ".format(lab.server_if, seen[1]) in lab.log(srv), lab.log(srv)
+    assert addrs(lab) == [res[1] + "/24"]
