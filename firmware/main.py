@@ -13,8 +13,8 @@ import gc
 # holes too small for what comes later: on the 32-bit unix port this is what
 # lets the lease cycle run in a 64k heap. (Frozen modules cost nothing here.)
 # tests/test_firmware_static.py checks this order against manifest.json.
-LOAD_ORDER = ("dhcp4c.errors", "dhcp4c.constants", "dhcp4c.options", "dhcp4c.message",
-              "dhcp4c.build", "dhcp4c.timers", "dhcp4c.lease", "dhcp4c.events", "dhcp4c.states",
+LOAD_ORDER = ("dhcp4c.errors", "dhcp4c.options", "dhcp4c.message", "dhcp4c.build",
+              "dhcp4c.timers", "dhcp4c.lease", "dhcp4c.events", "dhcp4c.states",
               "dhcp4c.stats", "dhcp4c.client", "dhcp4c.frames", "dhcp4c.control",
               "dhcpnic", "dhcp4c_board")
 for m in LOAD_ORDER:

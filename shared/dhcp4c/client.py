@@ -42,12 +42,11 @@ Choices where RFC 2131 leaves room (each marked where it is made):
   Config.offer_wait ms for a better one, then takes the first.
 """
 from dhcp4c import build, const, events as E, states as S, timers
-from dhcp4c.constants import (DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK,
-                              DHCPOFFER, DHCPRELEASE, DHCPREQUEST)
 from dhcp4c.errors import UsageError
 from dhcp4c.events import Event
 from dhcp4c.lease import Lease
-from dhcp4c.message import decode, encode, encode_into
+from dhcp4c.message import (DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK,
+                            DHCPOFFER, DHCPRELEASE, DHCPREQUEST, decode, encode, encode_into)
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
 from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BROADCAST, DROP_CHADDR,
                           DROP_CLASS_E, DROP_DECLINED, DROP_LOOPBACK, DROP_MALFORMED,
@@ -364,7 +363,7 @@ class Client:
         self._reboot = None
         self._set_state(now, S.STOPPED, S.RELEASE)
         if held is not None:
-            self._event(Event(E.LEASE_LOST, lease=held, why=S.RELEASE))
+            self._lost(held, S.RELEASE)
 
     def restart(self, now):
         """Drop any lease (no RELEASE) and discover again, asking for the old address."""
@@ -380,7 +379,7 @@ class Client:
         if self.state != S.INIT:
             self._set_state(now, S.INIT, S.RESTART)
         if lease is not None:
-            self._event(Event(E.LEASE_LOST, lease=lease, why=S.RESTART))
+            self._lost(lease, S.RESTART)
         self._discover(now)
         self._advance(now)
 
@@ -392,11 +391,8 @@ class Client:
         self._need(S.CMD_ACCEPT, "accept")
         lease = self.granted
         self.granted = None
-        self.lease = lease
-        self.stats.leases += 1
-        self._set_state(now, S.BOUND, S.ACCEPT)
-        self._deadline = lease.t1_at
-        self._event(Event(E.LEASE_ACQUIRED, lease=lease, left=lease.time_left(now)))
+        self._bind(now, lease, S.ACCEPT)
+        self._acquired(now, lease)
         self._advance(now)
 
     def decline(self, now, message=None):
@@ -419,7 +415,7 @@ class Client:
         self.lease = self.granted = None
         self._set_state(now, S.INIT, S.DECLINE)
         if held is not None:
-            self._event(Event(E.LEASE_LOST, lease=held, why=S.DECLINE))
+            self._lost(held, S.DECLINE)
         self._deadline = now + timers.DECLINE_WAIT
 
     def link_down(self, now):
@@ -496,6 +492,19 @@ class Client:
         self._xid = None
         self._pending = None
         self._event(Event(E.STATE_CHANGED, old=old, new=new, why=why))
+
+    def _bind(self, now, lease, why):
+        """Hold `lease` from now on: BOUND until its T1."""
+        self.lease = lease
+        self._set_state(now, S.BOUND, why)
+        self._deadline = lease.t1_at
+
+    def _acquired(self, now, lease):
+        self.stats.leases += 1
+        self._event(Event(E.LEASE_ACQUIRED, lease=lease, left=lease.time_left(now)))
+
+    def _lost(self, lease, why):
+        self._event(Event(E.LEASE_LOST, lease=lease, why=why))
 
     def _new_xid(self):
         r = self._rand()
@@ -607,8 +616,7 @@ class Client:
             if out and st == S.REBOOTING and lease is not None:
                 # §3.2 step 4: no answer after link up; keep using the unexpired lease.
                 self._reboot = None
-                self._set_state(now, S.BOUND, S.NO_ACK)
-                self._deadline = lease.t1_at
+                self._bind(now, lease, S.NO_ACK)
             elif out:
                 if st == S.REBOOTING:
                     self._requested = self._reboot.address
@@ -638,7 +646,7 @@ class Client:
         elif st == S.RENEWING or st == S.REBINDING:
             if lease.t2_at is None:          # infinite lease, renewed on command
                 if out:
-                    self._set_state(now, S.BOUND, S.NO_ACK)
+                    self._bind(now, lease, S.NO_ACK)
                 else:
                     self._transmit(now)
             elif st == S.RENEWING and now >= lease.t2_at:
@@ -654,11 +662,11 @@ class Client:
         self._requested = lease.address
         st = self.state
         if st == S.LINK_DOWN:
-            self._event(Event(E.LEASE_LOST, lease=lease, why=S.EXPIRED))
+            self._lost(lease, S.EXPIRED)
             return
         self._reboot = None
         self._set_state(now, S.INIT, S.EXPIRED)
-        self._event(Event(E.LEASE_LOST, lease=lease, why=S.EXPIRED))
+        self._lost(lease, S.EXPIRED)
         self._discover(now)
 
     def _receive(self, data, now, src):
@@ -746,29 +754,25 @@ class Client:
         self._naks = 0
         self._declined = None
         self._requested = y
-        left = new.time_left(now)
-        if old is None and self.config.confirm:
-            self.granted = new
-            self._set_state(now, S.GRANTED, S.ACK)
-            self._deadline = new.expiry_at
-            self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
-            self._event(Event(E.LEASE_GRANTED, lease=new, left=left))
-            return
-        self.lease = new
         if st == S.RENEWING:
             self.stats.renew_ok += 1
         elif st == S.REBINDING:
             self.stats.rebind_ok += 1
-        self._set_state(now, S.BOUND, S.ACK)
-        self._deadline = new.t1_at
-        self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
-        if old is None:
-            self.stats.leases += 1
-            self._event(Event(E.LEASE_ACQUIRED, lease=new, left=left))
-        elif new.same_params(old):
-            self._event(Event(E.LEASE_RENEWED, lease=new, left=left))
+        if old is None and self.config.confirm:     # the caller checks it first
+            self.granted = new
+            self._set_state(now, S.GRANTED, S.ACK)
+            self._deadline = new.expiry_at
         else:
-            self._event(Event(E.LEASE_CHANGED, lease=new, old=old, left=left))
+            self._bind(now, new, S.ACK)
+        self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
+        left = new.time_left(now)
+        if old is not None:
+            kind = E.LEASE_RENEWED if new.same_params(old) else E.LEASE_CHANGED
+            self._event(Event(kind, lease=new, old=old, left=left))
+        elif self.granted is not None:
+            self._event(Event(E.LEASE_GRANTED, lease=new, left=left))
+        else:
+            self._acquired(now, new)
 
     def _on_nak(self, now, msg, sid, src):
         """§3.1 step 3, §3.2 step 3, §4.4.5: back to INIT; the address is not ours."""
@@ -789,7 +793,7 @@ class Client:
         self._reboot = None
         self._set_state(now, S.INIT, S.NAK)
         if lease is not None:
-            self._event(Event(E.LEASE_LOST, lease=lease, why=S.NAK))
+            self._lost(lease, S.NAK)
         wait = timers.nak_wait_ms(self._naks)
         if wait:
             self._deadline = now + wait

@@ -22,18 +22,6 @@ that use them keep them as private const()s, which cost nothing):
                             classless routes 121 (RFC 3442; Microsoft's
                             pre-RFC code 249, same format)
 """
-from dhcp4c import const
-
-# RFC 2132 §9.6: the message types a client sends or takes.
-DHCPDISCOVER = const(1)
-DHCPOFFER = const(2)
-DHCPREQUEST = const(3)
-DHCPDECLINE = const(4)
-DHCPACK = const(5)
-DHCPNAK = const(6)
-DHCPRELEASE = const(7)
-DHCPINFORM = const(8)
-
 # RFC 2132 §9.6 message types (index = type), plus RFC 3203 FORCERENEW (9)
 # and the lease-query family up to RFC 7724 (18, the highest we recognise).
 MSG_NAMES = ("?", "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE",

@@ -1,7 +1,8 @@
 """Events the client hands to its caller (Client.next_event()): plain values.
 
 Every event is an Event: `e.type` says which, and the fields it carries are
-attributes by name (a field the type does not carry reads None):
+attributes by name (as with a class per type, reading a field the type does
+not carry raises AttributeError):
 
     type            fields
     STATE_CHANGED   old, new, why       every transition; (old, new, why) is
@@ -11,7 +12,7 @@ attributes by name (a field the type does not carry reads None):
                                         policy), then Client.accept() or
                                         Client.decline()
     LEASE_ACQUIRED  lease, left         configure lease.address now
-    LEASE_RENEWED   lease, left         same address and parameters, new times
+    LEASE_RENEWED   lease, old, left    same address and parameters, new times
     LEASE_CHANGED   lease, old, left    same address, other parameters (server,
                                         mask, routers, DNS, domain)
     LEASE_LOST      lease, why          unconfigure lease.address now
@@ -53,10 +54,6 @@ NAMES = (None, "STATE_CHANGED", "LEASE_ACQUIRED", "LEASE_RENEWED", "LEASE_CHANGE
 
 class Event:
     """Event(type, field=value, ...): the fields of the table above, by name."""
-
-    # The fields an event does not carry read None; an instance holds only its own.
-    old = new = why = lease = left = server_id = message = src = None
-    yiaddr = reason = options = kind = None
 
     def __init__(self, type, **fields):
         self.type = type

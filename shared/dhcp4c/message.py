@@ -13,8 +13,20 @@ Wire layout (RFC 2131 figure 1), offsets in bytes:
 Every length is checked here before it is used (MicroPython's struct is lax
 about short and long buffers), so no struct at all.
 """
+from dhcp4c import const
 from dhcp4c.errors import MalformedError, UsageError
 from dhcp4c.options import FIXED, check_fixed, check_len, split4, text, uint
+
+# RFC 2132 §9.6: the message types a client sends or takes (option 53; the
+# names of all of them are dhcp4c.constants.MSG_NAMES, host side).
+DHCPDISCOVER = const(1)
+DHCPOFFER = const(2)
+DHCPREQUEST = const(3)
+DHCPDECLINE = const(4)
+DHCPACK = const(5)
+DHCPNAK = const(6)
+DHCPRELEASE = const(7)
+DHCPINFORM = const(8)
 
 COOKIE = b"\x63\x82\x53\x63"   # RFC 2131 §3
 OPTIONS_AT = 240
