@@ -44,7 +44,7 @@ def test_manifest_fields():
 # the state-machine diagram, the IPv4/UDP framing only raw-socket hosts need,
 # the typed reading of options the client itself never reads, and the
 # fake-server reply builder.
-HOST_ONLY = ("optnames.py", "diagram.py", "ipudp.py", "values.py", "server.py")
+HOST_ONLY = ("diagram.py", "ipudp.py", "values.py", "server.py")
 
 
 def test_manifest_lists_the_board_side_of_dhcp4c():
