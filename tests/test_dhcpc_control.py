@@ -456,8 +456,8 @@ def test_halp_documents_control():
 
 
 def test_what_happened_before_the_first_connection_is_kept(lab):
-    # No connection until after a NAK: the Controller is made on the first
-    # connection and must still know the errors and the server.
+    # No connection until after a NAK: the Controller, made as the first
+    # DISCOVER went out, knows the errors and the server from the start.
     d = Daemon(lab)
     addr = d.run.wait_action("bound")["ip"]
     lab.stop(d.dnsmasq)
@@ -474,6 +474,23 @@ def test_what_happened_before_the_first_connection_is_kept(lab):
     srv = d.q("server")["servers"]
     assert len(srv) == 1 and srv[0]["count"] >= 4, srv     # OFFER, ACK, NAK?, OFFER, ACK
     assert d.q("state")["lease"]["address"] == new
+
+
+def test_arp_check_runs_while_the_lease_is_granted(lab):
+    """With -a the client holds the server's lease in GRANTED while the
+    daemon probes it by ARP (the control socket already serves): no `bound`
+    has run yet; the probe passes, the daemon accepts, `bound` follows."""
+    lab.dnsmasq()
+    sock = os.path.join(lab.tmp, "dhcpc.sock")
+    r = Run(lab, ["-f", "-a3000", "--control", sock]).start()
+    wait_for(lambda: os.path.exists(sock), "the control socket", log=r.log)
+    st = ctl("--socket", sock, "--json", "state")
+    assert st["state"] == "GRANTED" and st["lease"] is None, st
+    assert "bound" not in r.names(), r.names()
+    env = r.wait_action("bound", timeout=10)
+    st = ctl("--socket", sock, "--json", "state")
+    assert st["state"] == "BOUND" and st["lease"]["address"] == env["ip"], st
+    assert ctl("--socket", sock, "--json", "stats")["client"]["leases"] == 1
 
 
 def test_a_live_socket_or_other_file_is_not_taken_over(lab):

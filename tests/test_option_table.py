@@ -1,14 +1,17 @@
 """dhcp4c.values.OPTIONS, the one option table (STYLE 14): its rows are
 well formed, every kind has a reader, the lookups find every row by each of
-its names, and the Linux daemon's udhcpc table (OPTS) agrees with it.
+its names, and the Linux daemon's script environment is driven by it.
 CPython-only: the daemon's module is host code."""
-import importlib
 import os
 import sys
 
 from dhcp4c import values as V
+from dhcp4c.lease import Lease
 
 import rig
+
+sys.path.insert(0, os.path.join(rig.REPO, "host"))
+from dhcpc.script import script_env  # noqa: E402
 
 # One value of each kind, raw, and what value() makes of it: a kind added
 # without a branch in value() fails here instead of reading as bytes.
@@ -33,17 +36,9 @@ SAMPLES = {
     V.SIP: (b"\x00\x03sip\x07example\x00", (0, ["sip.example"])),
 }
 
-# udhcpc's kinds (the daemon's OPTS) -> the table's kinds that give the same
-# script text: "a" prints every address, so one (ADDR) or several (ADDRS).
-UDHCPC_KINDS = {
-    "a": (V.ADDR, V.ADDRS), "u8": (V.U8,), "u16": (V.U16,), "u32": (V.U32,),
-    "s32": (V.S32,), "s": (V.TEXT,), "h": (V.HOST,), "p": (V.PAIRS,), "r": (V.ROUTES,),
-    "d": (V.DOMAINS,),
-}
-# Where OPTS still differs from the table, and why. udhcpc decodes 120 by
-# RFC 3361 (OPTION_SIP_SERVERS: names or addresses); OPTS passes it as
-# text. The daemon's switch to the table brings it in line: then this goes.
-KNOWN_DIFFERENCES = {120: ("s", V.SIP)}
+# The kinds udhcpc has a script form for (RFC 3361's SIP among them).
+SCRIPT_KINDS = (V.ADDR, V.ADDRS, V.U8, V.U16, V.U32, V.S32, V.TEXT, V.HOST, V.PAIRS,
+                V.ROUTES, V.DOMAINS, V.SIP)
 
 
 def test_rows_are_well_formed():
@@ -83,36 +78,28 @@ def test_every_option_udhcpc_names_has_a_kind_with_a_script_form():
     """The script environment is driven by the table alone: an option with a
     udhcpc name has a kind udhcpc prints (its own kinds, and RFC 3361's SIP);
     any other goes to the script as optNNN=hex whatever its kind."""
-    forms = set(k for kinds in UDHCPC_KINDS.values() for k in kinds) | {V.SIP}
     for c, script, kind, _ in V.OPTIONS:
-        assert script is None or kind in forms, (c, script, V.KIND_NAMES[kind])
+        assert script is None or kind in SCRIPT_KINDS, (c, script, V.KIND_NAMES[kind])
 
 
-def daemon_opts():
-    """The daemon's udhcpc option table: host/dhcpc/script.py once the
-    daemon is a package, host/dhcpc.py before."""
-    host = os.path.join(rig.REPO, "host")
-    if host not in sys.path:
-        sys.path.insert(0, host)
-    if os.path.isfile(os.path.join(host, "dhcpc", "script.py")):
-        return importlib.import_module("dhcpc.script").OPTS
-    return importlib.import_module("dhcpc").OPTS
-
-
-def test_the_daemons_udhcpc_table_agrees_with_the_option_table():
-    """Every option the daemon's OPTS names has that udhcpc name in the table
-    and a kind that gives the same script text; the table names no option
-    for udhcpc that OPTS lacks."""
-    opts = daemon_opts()
-    wrong = []
-    for c, (script, kind) in sorted(opts.items()):
-        if V.script_name(c) != script:
-            wrong.append("{}: OPTS {!r}, table {!r}".format(c, script, V.script_name(c)))
-        elif c in KNOWN_DIFFERENCES:
-            assert KNOWN_DIFFERENCES[c] == (kind, V.KINDS[c]), \
-                "option {}: OPTS kind {!r}; update KNOWN_DIFFERENCES".format(c, kind)
-        elif V.KINDS.get(c) not in UDHCPC_KINDS[kind]:
-            wrong.append("{} {}: OPTS kind {!r}, table {}".format(
-                c, script, kind, V.KIND_NAMES[V.KINDS.get(c, V.OPAQUE)]))
-    extra = [c for c, script, _, _ in V.OPTIONS if script and c not in opts]
-    assert not wrong and not extra, (wrong, extra)
+def test_the_script_environment_follows_the_table():
+    """Every option with a udhcpc name reaches the script under that name,
+    typed by its kind; every other one as optNNN=hex."""
+    options = {}
+    for c, _, kind, _ in V.OPTIONS:
+        if c not in (52, 53, 55):
+            options[c] = SAMPLES[kind][0]
+    lease = Lease(b"\xc0\x00\x02\x32", server_id=b"\xc0\x00\x02\x01", lease_time=3600,
+                  options=options)
+    env = script_env("cli0", lease)
+    for c, script, kind, _ in V.OPTIONS:
+        if c in (52, 53, 55):
+            continue
+        key = script or "opt{}".format(c)
+        assert key in env, (c, key)
+        if script is None:
+            assert env[key] == options[c].hex(), c
+    assert env["dns"] == "192.0.2.1 192.0.2.2" and env["mtu"] == "1500"
+    assert env["staticroutes"] == "10.0.0.0/8 192.0.2.1" and env["search"] == "a.example example"
+    assert env["sipsrv"] == "sip.example" and env["hostname"] == "board-7.example"
+    assert env["timezone"] == "-3600" and env["routes"] == "10.0.0.0/192.0.2.1"

@@ -263,7 +263,8 @@ def config_from(o):
     extra = [(c, v) for c, v in o["x"] if c not in (12, 60, 61, 81)]
     cfg = dict(requested=parse_addr(o["r"]) if o["r"] else None, client_id=cid,
                hostname=o["H"], fqdn=o["F"], vendor_class=o["V"], prl=tuple(prl),
-               extra=tuple(extra), tries=o["t"], timeout=o["T"], pause=o["A"])
+               extra=tuple(extra), tries=o["t"], timeout=o["T"], pause=o["A"],
+               confirm=bool(o["a"]))     # -a: the ARP check runs before the lease is bound
     for c, v in o["x"]:     # -x for an option that has its own flag sets it
         key = {12: "hostname", 60: "vendor_class", 61: "client_id", 81: "fqdn"}.get(c)
         if key:

@@ -1,19 +1,18 @@
 """dhcpc's control socket: the control protocol (docs/control-protocol.md) on
 a Unix stream socket, for `dhcpctl -i IFACE` or `dhcpctl --socket PATH`.
 
-An adapter only: dhcp4c.control.Controller decides what each request means
-and what each client event becomes on the wire; this module accepts
-connections and moves bytes. It plugs into the daemon's seams: its fds go
-into Daemon.handlers (polled by the main loop), Daemon.handle() gives it
-every client event.
+An adapter only: the daemon's dhcp4c.control.Controller decides what each
+request means and what each client event becomes on the wire (the daemon
+makes it as the first DISCOVER goes out and gives it every event); this
+module accepts connections and moves bytes. Its fds go into Daemon.handlers
+(polled by the main loop); after each event the daemon calls send_events().
+Its own counters (clients_dropped, clients_refused) live in the
+Controller's `transport`, so `stats` reports and resets them with the rest.
 
-- Start-up: the daemon starts this module once it has been quiet for
+- Start-up: the daemon opens the socket once it has been quiet for
   daemon.QUIET_MS (100 ms: the lease is bound, or no server answers yet),
-  so it is never on the way to a lease, and hands it the events it kept
-  until then. The Controller (json, ~15 ms of imports) is imported on the
-  first connection. Until then the events the Controller keeps a record of
-  (errors, NAKs, rejected offers, lost leases, servers) are journaled here,
-  bounded, and replayed into it, so `errors` and `server` miss nothing.
+  so it is never on the way to a lease. json (~7 ms of imports) is imported
+  on the first frame.
 - Access: the socket is created mode 0600 (under umask 0177, then chmod) in a
   0755 directory, so only root - the daemon's user - can connect; a peer
   whose SO_PEERCRED uid is neither 0 nor ours is refused anyway.
@@ -43,8 +42,6 @@ import sys
 # for nothing this adapter needs.
 import _socket as socket
 
-from dhcp4c import events as E
-
 from . import HOST
 RUN_DIR = "/run/dhcpc"
 MAX_CLIENTS = 16
@@ -54,11 +51,6 @@ OUT_PAUSE = 16 * 1024
 OUT_LIMIT = 64 * 1024
 SNDBUF = 16 * 1024        # per connection (the kernel doubles it)
 SO_PEERCRED = 17
-JOURNAL_ERRORS = 16       # more than the Controller's ring keeps (8)
-JOURNAL_SERVERS = 4       # as many as the Controller keeps
-BOARD = "linux"
-
-_RECORDED = (E.ERROR, E.NAK_RECEIVED, E.OFFER_REJECTED, E.LEASE_LOST)
 
 
 def default_path(iface):
@@ -161,67 +153,30 @@ class _Conn:
 
 
 class ControlServer:
-    """The control socket of one Daemon (see the module docstring)."""
+    """The control socket serving the Controller `ctl` of one Daemon (see
+    the module docstring)."""
 
-    def __init__(self, daemon, path, clock):
+    def __init__(self, daemon, ctl, path, clock):
         self.daemon = daemon
+        self.ctl = ctl
         self.path = path
         self.clock = clock
-        self.ctl = None
         self.conns = {}                 # fd -> _Conn
-        self.counters = {"clients_dropped": 0, "clients_refused": 0}
-        self.seq = 0                    # client events seen before the Controller
-        self.journal = []               # [(now, event)] of _RECORDED, newest last
-        self.journal_lost = 0           # of those, dropped from the journal
-        self.servers = []               # [server_id, now, SERVER_INFO event, count]
+        ctl.firmware = daemon_version()
+        ctl.transport["clients_dropped"] = 0
+        ctl.transport["clients_refused"] = 0
         self.sock = listen(path)
         st = os.stat(path)
         self.ident = (st.st_dev, st.st_ino)
         daemon.poll.register(self.sock, select.POLLIN)
         daemon.handlers[self.sock.fileno()] = self.on_listen
 
-    # -- the Controller, on first use ---------------------------------------------
-    def controller(self):
-        if self.ctl is None:
-            self.ctl = _make_controller(self)
-            for now, e in self.journal:
-                self.ctl.on_event(e, now)
-            for sid, now, e, n in self.servers:
-                for _ in range(n):      # the Controller counts sightings
-                    self.ctl.on_event(e, now)
-            self.ctl.errors_total += self.journal_lost
-            self.ctl.seq = self.seq
-            self.journal = self.servers = None
-        return self.ctl
-
-    def on_event(self, e, now):
-        """Every client event (from Daemon.handle): to the Controller, and its
-        event frames to the subscribers."""
-        if self.ctl is None:
-            self._journal(e, now)
-            return
-        self.ctl.on_event(e, now)
+    def send_events(self):
+        """The event frames the Controller queued for subscribers, written."""
         for fd, c in list(self.conns.items()):
             out = self.ctl.pending(fd)
             if out:
                 self._queue(fd, c, out)
-
-    def _journal(self, e, now):
-        self.seq += 1
-        if e.type == E.SERVER_INFO:
-            for s in self.servers:
-                if s[0] == e.server_id:
-                    s[1], s[2] = now, e
-                    s[3] += 1
-                    return
-            if len(self.servers) >= JOURNAL_SERVERS:
-                self.servers.pop(0)
-            self.servers.append([e.server_id, now, e, 1])
-        elif e.type in _RECORDED:
-            if len(self.journal) >= JOURNAL_ERRORS:
-                self.journal.pop(0)
-                self.journal_lost += 1
-            self.journal.append((now, e))
 
     # -- connections ----------------------------------------------------------------
     def on_listen(self, daemon, fd, ev):
@@ -236,7 +191,7 @@ class ControlServer:
                 return
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, cfd)
             if len(self.conns) >= MAX_CLIENTS or not self._allowed(s):
-                self.counters["clients_refused"] += 1
+                self.ctl.transport["clients_refused"] += 1
                 s.close()
                 continue
             s.setblocking(False)
@@ -245,6 +200,7 @@ class ControlServer:
             except OSError:
                 pass
             self.conns[cfd] = _Conn(s)
+            self.ctl.connection(cfd)    # counted in `stats` from now
             daemon.poll.register(cfd, select.POLLIN)
             daemon.handlers[cfd] = self.on_conn
 
@@ -280,7 +236,7 @@ class ControlServer:
 
     def _feed(self, fd, c):
         """Give the Controller the input held for `c` while it is not paused."""
-        ctl = self.controller()
+        ctl = self.ctl
         while c.inp and not c.paused and fd in self.conns:
             piece = bytes(c.inp[:FEED])
             del c.inp[:FEED]
@@ -293,7 +249,7 @@ class ControlServer:
         if not self._send(fd, c):
             return
         if len(c.out) > OUT_LIMIT:      # what the socket would not take either
-            self.counters["clients_dropped"] += 1
+            self.ctl.transport["clients_dropped"] += 1
             self.daemon.log("control socket: dropped a client that does not read", "warning")
             self.drop(fd)
 
@@ -330,8 +286,7 @@ class ControlServer:
         except (KeyError, ValueError):
             pass
         c.sock.close()
-        if self.ctl is not None:
-            self.ctl.close(fd)
+        self.ctl.close(fd)
 
     def close(self):
         """Close every connection and the socket; remove the file if ours."""
@@ -352,35 +307,11 @@ class ControlServer:
             pass
 
 
-def _make_controller(server):
-    """A Controller for the daemon's Client whose control counters include
-    the socket's own (clients_dropped, clients_refused, clients), zeroed by
-    `stats reset` with the rest."""
-    from dhcp4c.control import Controller
-
-    class DaemonController(Controller):
-        def counters(self):
-            d = Controller.counters(self)
-            d.update(server.counters)
-            d["clients"] = len(server.conns)
-            return d
-
-        def handle(self, req, now, conn=None):
-            r = Controller.handle(self, req, now, conn)
-            if (r is not None and r.get("ok") is True and req.get("cmd") == "stats"
-                    and isinstance(req.get("args"), dict) and req["args"].get("reset") is True):
-                for k in server.counters:
-                    server.counters[k] = 0
-            return r
-
-    return DaemonController(server.daemon.client, firmware=daemon_version(), board=BOARD)
-
-
-def start(daemon, path, clock):
-    """The ControlServer on `path`, or None (logged) when it cannot be made:
-    the daemon works without its control socket."""
+def start(daemon, ctl, path, clock):
+    """The ControlServer for `ctl` on `path`, or None (logged) when it cannot
+    be made: the daemon works without its control socket."""
     try:
-        return ControlServer(daemon, path, clock)
+        return ControlServer(daemon, ctl, path, clock)
     except OSError as e:
         daemon.log("control socket {}: {}".format(path, e.strerror or e), "warning")
         return None

@@ -1,17 +1,20 @@
 """The udhcpc script ABI: what `PROG deconfig|bound|renew|nak|leasefail` sees.
 
 The action is the only argument; every value is in the environment, under
-udhcpc's names (OPTS), unknown options as optNNN=hex and host names that fail
+udhcpc's names (the script-name column of dhcp4c.values.OPTIONS, the one
+option table), options without one as optNNN=hex, and host names that fail
 udhcpc's check as "bad", so no shell ever parses anything from the network.
-This module owns that table - which -O and -x also name options by
-(opt_code, opt_value) - the environment built from a lease (script_env,
-script_environ) and where the shipped dhcpc.script is (default_script).
+This module owns that environment, built from a lease (script_env,
+script_environ), how -O and -x name and write options (opt_code,
+opt_value), and where the shipped dhcpc.script is (default_script).
 
 Running the script stays in the daemon (Daemon.run_script, reap_script): the
 script is the daemon's child and its lifetime belongs to the main loop - the
 first deconfig runs unwaited while DORA is on the wire and the loop reaps it,
 each later action waits for the one before, and the last is reaped on exit.
 This module only computes; it reads posix.environ and stats two paths.
+dhcp4c.values (the table and the typed decoders) is imported when first
+needed: not on the way to the first DISCOVER.
 """
 import posix
 import sys
@@ -24,48 +27,30 @@ from dhcp4c.lease import addr_str
 
 from . import HOST, _exists
 
-# --- option names (udhcpc's) ---------------------------------------------
-# kind: a = addresses, u8/u16/u32/s32, s = string, h = host name(s) (validated),
-# r = RFC 3442 routes, p = address pairs, d = RFC 1035 domain list.
-OPTS = {
-    1: ("subnet", "a"), 2: ("timezone", "s32"), 3: ("router", "a"), 4: ("timesrv", "a"),
-    5: ("namesrv", "a"), 6: ("dns", "a"), 7: ("logsrv", "a"), 8: ("cookiesrv", "a"),
-    9: ("lprsrv", "a"), 12: ("hostname", "h"), 13: ("bootsize", "u16"), 15: ("domain", "h"),
-    16: ("swapsrv", "a"), 17: ("rootpath", "s"), 23: ("ipttl", "u8"), 26: ("mtu", "u16"),
-    28: ("broadcast", "a"), 33: ("routes", "p"), 40: ("nisdomain", "h"), 41: ("nissrv", "a"),
-    42: ("ntpsrv", "a"), 44: ("wins", "a"), 51: ("lease", "u32"), 54: ("serverid", "a"),
-    56: ("message", "s"), 66: ("tftp", "s"), 67: ("bootfile", "s"), 100: ("tzstr", "s"),
-    101: ("tzdbstr", "s"), 119: ("search", "d"), 120: ("sipsrv", "s"),
-    121: ("staticroutes", "r"), 132: ("vlanid", "u16"), 133: ("vlanpriority", "u8"),
-    209: ("pxeconffile", "s"), 210: ("pxepathprefix", "s"), 211: ("reboottime", "u32"),
-    249: ("msstaticroutes", "r"), 252: ("wpad", "s"),
-}
 NOT_IN_ENV = (0, 52, 53, 55, 255)
-INT_SIZE = {"u8": 1, "u16": 2, "u32": 4, "s32": 4}
 
 
 def opt_code(name):
-    """Option code for a udhcpc option name or a number (decimal or 0x..)."""
-    for code, (n, _) in OPTS.items():
-        if n == name:
-            return code
-    try:
-        code = int(name, 0)
-    except ValueError:
-        raise ValueError("unknown option {!r}".format(name))
-    if not 1 <= code <= 254:
-        raise ValueError("option {} not in 1..254".format(code))
+    """Option code for -O/-x: a udhcpc option name, a display name, a number
+    (decimal or 0x..) or optNNN. Raises ValueError for anything else."""
+    from dhcp4c import values as V
+    code = V.code(name)
+    if code is None:
+        raise ValueError("unknown option {!r} (a name, or a code in 1..254)".format(name))
     return code
 
 
 def opt_value(code, val):
-    """Wire bytes for -x OPT:VAL: typed for known options, else hex (or a quoted string)."""
-    kind = OPTS.get(code, (None, None))[1]
-    if kind in ("a",):
+    """Wire bytes for -x OPT:VAL: typed for the options udhcpc names (as
+    udhcpc does), else hex (or a quoted string)."""
+    from dhcp4c import values as V
+    kind = V.KINDS.get(code) if V.script_name(code) else None
+    size = {V.U8: 1, V.U16: 2, V.U32: 4, V.S32: 4}.get(kind)
+    if kind in (V.ADDR, V.ADDRS):
         return b"".join(socket.inet_aton(v) for v in val.split())
-    if kind in INT_SIZE:
-        return int(val, 0).to_bytes(INT_SIZE[kind], "big", signed=kind == "s32")
-    if kind in ("s", "h"):
+    if size:
+        return int(val, 0).to_bytes(size, "big", signed=kind == V.S32)
+    if kind in (V.TEXT, V.HOST):
         return val.encode()
     if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'":
         return val[1:-1].encode()
@@ -93,48 +78,38 @@ def _text(raw):
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def _addrs(raw):
-    return " ".join(addr_str(raw[i:i + 4]) for i in range(0, len(raw) - 3, 4))
-
-
-def _routes(raw):
-    from dhcp4c.values import decode_routes    # MalformedError: left out
-    return " ".join("{}/{} {}".format(addr_str(dst), width, addr_str(gw))
-                    for dst, width, gw in decode_routes(raw))
-
-
-def _domains(raw):
-    from dhcp4c.values import decode_domains
-    names = decode_domains(raw)
+def _names(names):
     return " ".join(n if good_hostname(n) else "bad" for n in names)
 
 
 def env_value(code, raw):
-    """udhcpc's text for one option value; None to leave it out."""
-    kind = OPTS[code][1]
+    """udhcpc's text for one option value, typed by the option table
+    (dhcp4c.values.value); None to leave it out (a value of the wrong shape)."""
+    from dhcp4c import values as V
+    kind = V.KINDS[code]
+    if kind == V.HOST:
+        t = _text(raw)
+        return t if good_hostname(t) else "bad"
+    if kind == V.TEXT:
+        return _text(raw)
     try:
-        if kind == "a":
-            return _addrs(raw) if raw and len(raw) % 4 == 0 else None
-        if kind in INT_SIZE:
-            if len(raw) != INT_SIZE[kind]:
-                return None
-            return str(int.from_bytes(raw, "big", signed=kind == "s32"))
-        if kind == "h":
-            t = _text(raw)
-            return t if good_hostname(t) else "bad"
-        if kind == "s":
-            return _text(raw)
-        if kind == "p":
-            if not raw or len(raw) % 8:
-                return None
-            return " ".join("{}/{}".format(addr_str(raw[i:i + 4]), addr_str(raw[i + 4:i + 8]))
-                            for i in range(0, len(raw), 8))
-        if kind == "r":
-            return _routes(raw)
-        if kind == "d":
-            return _domains(raw)
-    except (ValueError, IndexError, MalformedError):
+        v = V.value(code, raw)
+    except (ValueError, IndexError, MalformedError):   # MalformedError is a ValueError
         return None
+    if kind == V.ADDR:
+        return addr_str(v)
+    if kind == V.ADDRS:
+        return " ".join(addr_str(a) for a in v)
+    if kind in (V.U8, V.U16, V.U32, V.S32):
+        return str(v)
+    if kind == V.PAIRS:
+        return " ".join("{}/{}".format(addr_str(a), addr_str(b)) for a, b in v)
+    if kind == V.ROUTES:
+        return " ".join("{}/{} {}".format(addr_str(d), w, addr_str(g)) for d, w, g in v)
+    if kind == V.DOMAINS:
+        return _names(v)
+    if kind == V.SIP:       # RFC 3361: names (encoding 0) or addresses (1)
+        return _names(v[1]) if v[0] == 0 else " ".join(addr_str(a) for a in v[1])
     return None
 
 
@@ -143,29 +118,31 @@ def _prefix(mask):
     return bin(n).count("1")
 
 
-def script_env(iface, lease, header=None, message=None):
+def script_env(iface, lease, message=None):
     """The environment udhcpc gives its script for `lease` (a dhcp4c Lease):
     interface ip siaddr sname boot_file subnet mask ... optNNN."""
+    from dhcp4c import values as V
     env = {"interface": iface}
     if message is not None:
         env["message"] = message
     if lease is None:
         return env
     env["ip"] = addr_str(lease.address)
-    if header is not None:
-        env["siaddr"] = addr_str(header.siaddr)
-        for name, val in (("sname", header.sname), ("boot_file", header.file)):
-            if val:
-                t = _text(val) if isinstance(val, (bytes, bytearray)) else str(val)
-                env[name] = t if t.isprintable() else "bad"
+    if lease.siaddr is not None:
+        env["siaddr"] = addr_str(lease.siaddr)
+    for name, val in (("sname", lease.sname), ("boot_file", lease.file)):
+        if val:
+            t = _text(val)
+            env[name] = t if t.isprintable() else "bad"
     for code in sorted(lease.options):
         if code in NOT_IN_ENV:
             continue
         raw = bytes(lease.options[code])
-        if code in OPTS:
+        name = V.script_name(code)
+        if name is not None:
             v = env_value(code, raw)
             if v is not None:
-                env[OPTS[code][0]] = v
+                env[name] = v
         else:
             env["opt{}".format(code)] = raw.hex()
     if lease.mask is not None:
@@ -174,7 +151,7 @@ def script_env(iface, lease, header=None, message=None):
     return env
 
 
-def script_environ(iface, lease=None, header=None, message=None):
+def script_environ(iface, lease=None, message=None):
     """The script's whole environment: ours (posix.environ's bytes decoded as
     os.environ does), nothing stale from it, and script_env()."""
     enc, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
@@ -184,7 +161,7 @@ def script_environ(iface, lease=None, header=None, message=None):
         if k not in ("ip", "mask", "subnet", "router", "dns", "domain", "message", "lease",
                      "serverid", "broadcast", "hostname", "siaddr", "sname", "boot_file"):
             env[k] = v.decode(enc, errors)
-    env.update(script_env(iface, lease, header, message))
+    env.update(script_env(iface, lease, message))
     return env
 
 
