@@ -276,15 +276,19 @@ class ControlServer:
         self.daemon.poll.modify(fd, mask)
         return True
 
-    def drop(self, fd):
-        c = self.conns.pop(fd, None)
-        if c is None:
-            return
+    def _unwatch(self, fd):
+        """The daemon's main loop no longer polls `fd`."""
         self.daemon.handlers.pop(fd, None)
         try:
             self.daemon.poll.unregister(fd)
         except (KeyError, ValueError):
             pass
+
+    def drop(self, fd):
+        c = self.conns.pop(fd, None)
+        if c is None:
+            return
+        self._unwatch(fd)
         c.sock.close()
         self.ctl.close(fd)
 
@@ -292,12 +296,7 @@ class ControlServer:
         """Close every connection and the socket; remove the file if ours."""
         for fd in list(self.conns):
             self.drop(fd)
-        fd = self.sock.fileno()
-        self.daemon.handlers.pop(fd, None)
-        try:
-            self.daemon.poll.unregister(fd)
-        except (KeyError, ValueError):
-            pass
+        self._unwatch(self.sock.fileno())
         self.sock.close()
         try:
             st = os.stat(self.path)
