@@ -10,8 +10,8 @@ and qemu/dhcp4c.elf (Cortex-M3, qemu-system-arm MPS2_AN385, no network).
 For the core cycle the bench builds its own copies into build/bench/, with
 the cycle frozen in (build()).
 
-1. Smallest heap, 4k steps, searched downward from a size that works to the
-   first that fails (smallest()):
+1. Smallest heap, searched in 4k steps downward from a size that works to
+   the first that fails, then 1k at a time above that (smallest()):
    - the standalone firmware on the virtual board (vboard_cycle(): DORA,
      `renew`, `release` through dhcpctl, as tests/test_firmware.py::
      test_lease_cycle_under_a_small_heap), on i386 from .mpy files and i386
@@ -355,18 +355,25 @@ def start_to_bound():
 # --- the rest ----------------------------------------------------------------------
 
 def smallest(works, start, lowest=4, highest=256):
-    """The smallest size (KB, 4k steps) for which works(size) is true, searched
-    downward from `start` until the first failure (nothing below it is
-    tried), or upward from `start` while it fails; None when even `highest` fails."""
+    """The smallest size (KB) for which works(size) is true: searched in 4k
+    steps downward from `start` until the first failure (nothing below it
+    is tried), or upward from `start` while it fails; then 1k at a time
+    between that failure and the last size that worked (a change of less
+    than 4 KB shows). None when even `highest` fails."""
     size = start
     if not works(size):
-        while size < highest:
+        while True:
+            if size >= highest:
+                return None
             size += 4
             if works(size):
-                return size
-        return None
-    while size - 4 >= lowest and works(size - 4):
-        size -= 4
+                break
+    else:
+        while size - 4 >= lowest and works(size - 4):
+            size -= 4
+    floor = size - 4          # failed, or below `lowest`
+    while size - 1 > max(floor, lowest - 1) and works(size - 1):
+        size -= 1
     return size
 
 
@@ -416,7 +423,7 @@ def main():
                    "i386 ROMFS": (stock, ".frozen", True, work),
                    "i386 .mpy": (stock, ".frozen:board/lib", False, work)}
 
-        print("1. smallest heap, 4k steps")
+        print("1. smallest heap (4k steps, then 1k)")
         if root:
             for name, build_name, start, target in ((".mpy", I386, 60, 56),
                                                      ("frozen", I386_FROZEN, 24, 20)):

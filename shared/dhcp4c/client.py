@@ -40,6 +40,10 @@ Choices where RFC 2131 leaves room (each marked where it is made):
 - Among several offers the one for the requested address wins: when an
   acceptable offer for another address arrives first, the client waits up to
   Config.offer_wait ms for a better one, then takes the first.
+- §4.4.1's check of a new address ("SHOULD ... e.g., with ARP") is the
+  caller's: with Config(confirm=True) a new lease waits in GRANTED for
+  accept() or decline() (n-dhcp4's model); by default it is bound at once.
+  Renewals are not checked again.
 """
 from dhcp4c import build, const, events as E, states as S, timers
 from dhcp4c.errors import UsageError
