@@ -4,7 +4,7 @@
 # line, or on the profile's control() streams. Ctrl-C returns to the REPL.
 # The client is all it runs, so it is a superloop: poll() waits for the
 # network or the serial line, at most until the client's next deadline;
-# without asyncio on the heap (about 3 KB) the firmware runs in a smaller one.
+# without asyncio on the heap the firmware runs in a smaller one.
 import gc
 
 # Loaded from .mpy files, each module's bytecode lands on the heap, with

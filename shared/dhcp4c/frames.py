@@ -27,7 +27,7 @@ _HASH = const(35)
 
 
 # What next_frame() returns when no complete frame is waiting (h11's name;
-# None rather than a sentinel class, which would keep ~0.2 KB of a board's heap).
+# a frame is always a dict, so None says it).
 NEED_DATA = None
 
 
@@ -57,9 +57,9 @@ def _dumps(obj):
 def encode_parts(obj):
     """(payload, trailer) of the frame for the JSON-able dict `obj`: the
     frame line is MARK + payload + trailer. Writing the three pieces one
-    after the other never copies a frame whole: on MicroPython a frame then
-    costs its JSON text plus ~130 B of heap (str.encode() shares the text's
-    data there), where formatting one line costs a second copy."""
+    after the other never copies a frame whole (str.encode() shares the
+    text's data on MicroPython), where formatting one line costs a second
+    copy of it."""
     import binascii
     p = _dumps(obj).encode()
     return p, b"#%08x\n" % (binascii.crc32(p) & 0xFFFFFFFF)

@@ -23,7 +23,7 @@ def addr_str(a):
     """'192.0.2.1' for 4 bytes; '-' for None."""
     if a is None:
         return "-"
-    return "%d.%d.%d.%d" % (a[0], a[1], a[2], a[3])   # 1/4 of str.format's heap on MicroPython
+    return "%d.%d.%d.%d" % (a[0], a[1], a[2], a[3])
 
 
 def parse_addr(s):
@@ -147,8 +147,7 @@ class Lease:
         return lease
 
     def __repr__(self):
-        # Short: every line of code here is kept on a board's heap, and
-        # control.lease_dict() (dhcpctl state) shows the whole lease.
+        # Short: control.lease_dict() (dhcpctl state) shows the whole lease.
         return "<Lease %s mask %s server %s lease %s s>" % (
             addr_str(self.address), addr_str(self.mask), addr_str(self.server_id),
             "inf" if self.infinite else self.lease_time)

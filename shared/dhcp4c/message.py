@@ -40,28 +40,24 @@ class _Field:
     size 1 and 2: an int (a byte, a big-endian word); other sizes: bytes of
     exactly that size, or, for sname/file (`overload` = their RFC 2132 §9.3
     option 52 bit), text up to the first NUL, empty when overloaded.
-    One class for every kind (properties made by a factory cost two closures
-    each), and its whole spec in one int attribute, at | size << 8 |
-    overload << 16: on a board an instance with one attribute keeps half the
-    heap of one with four (net of the longer methods, the board firmware's
-    import kept 0.4 KB less on the 64-bit unix port, from .mpy files).
     """
 
     def __init__(self, at, size, overload=0):
-        self.spec = at | size << 8 | overload << 16
+        self.at = at
+        self.size = size
+        self.overload = overload
 
     def __get__(self, msg, cls=None):
         if msg is None:
             return self
-        s = self.spec
-        at = s & 0xFF
-        size = (s >> 8) & 0xFF
+        at = self.at
+        size = self.size
         hdr = msg._hdr
         if size == 1:
             return hdr[at]
         if size == 2:
             return (hdr[at] << 8) | hdr[at + 1]
-        ov = s >> 16
+        ov = self.overload
         if msg._ov & ov:
             return b""
         raw = bytes(hdr[at:at + size])
@@ -72,10 +68,9 @@ class _Field:
         return raw
 
     def __set__(self, msg, v):
-        s = self.spec
-        at = s & 0xFF
-        size = (s >> 8) & 0xFF
-        ov = s >> 16
+        at = self.at
+        size = self.size
+        ov = self.overload
         hdr = msg._writable()
         if size == 1:
             hdr[at] = v & 0xFF

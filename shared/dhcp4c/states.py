@@ -93,9 +93,9 @@ WHYS = (START, RESTART, RELEASE, DOWN, UP, DISCOVER, OFFER, NO_OFFER, ACK, NAK, 
         T1, T2, RENEW, REBIND, EXPIRED, DECLINE, REBOOT, INFORM, ACCEPT)
 
 # The only transitions there are: (from, to, why). Packed at import into
-# _EDGES, three bytes an edge: the tuples below are built once and dropped,
-# which leaves 3.4 KB less on the unix port's heap than keeping them
-# (transitions() gives them back to host tools).
+# _EDGES, three bytes an edge: the tuples below are built once and dropped
+# (a board loading .mpy files would otherwise keep them all on its heap;
+# transitions() gives them back to host tools).
 _EDGES = bytearray()
 for _t in (
     (STOPPED, INIT, START),
