@@ -2,8 +2,8 @@
 # (scripts/vboard.py starts it; its "serial line" is a pty behind
 # socket://127.0.0.1:PORT). NIC: boards/unix/network.py over the Linux
 # interface named by $DHCP4C_IF (default cli0, the rig's client veth).
-# Quirks: the pty is raw, so the firmware's Console raises KeyboardInterrupt
-# on 0x03 itself; a soft reset ends the process and vboard.py starts it again
+# Quirks: the pty is raw, so dhcp4c_board's control channel (serve()) raises
+# KeyboardInterrupt on 0x03 itself; a soft reset ends the process and vboard.py starts it again
 # with main.py (a board reset); time.time() is the host's clock (RTC = True).
 import os
 
