@@ -20,9 +20,12 @@ DEBIAN_SCRIPT = "/etc/udhcpc/default.script"
 RECORDER = """#!/bin/sh
 # test script: records the action and the environment, then runs our default
 # script so that the address really is configured (unicast replies need it)
-# one write, so a reader never sees half a record
+# as one printf; a long environment may still reach the file in several
+# writes, so each record ends with a line "==end" and readers skip a record
+# that has not got it yet
 rec="== $1
-$(env | sort)"
+$(env | sort)
+==end"
 printf '%s\n' "$rec" >> "$DHCPC_TEST_LOG"
 exec /bin/sh "$DHCPC_SCRIPT" "$@"
 """
@@ -97,6 +100,9 @@ class Run:
         out = []
         for block in text.split("== ")[1:]:
             lines = block.split("\n")
+            if "==end" not in lines:
+                break           # still being written
+            lines = lines[:lines.index("==end")]
             env = {}
             for ln in lines[1:]:
                 k, sep, v = ln.partition("=")
