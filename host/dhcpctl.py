@@ -387,6 +387,8 @@ def fmt_event(e):
         return "lease {} {}".format(e.get("kind"), l.get("address"))
     if k == "lease_lost":
         return "lease lost {} ({})".format(e["address"], e["why"])
+    if k == "no_lease":
+        return "no lease this round ({})".format(e["why"])
     if k == "nak":
         return "NAK from {}: {}".format(e["server"], e["message"])
     if k == "server":

@@ -276,3 +276,10 @@ def test_options_named_and_typed_and_control_characters_escaped():
         "  224  opt224                  abcd"]
     assert dhcpctl.clean({"message\x07": ["a\nb", 3, None]}) == {"message\\x07": ["a\\nb", 3, None]}
     assert dhcpctl.printable("Ærø \u2028\x9b") == "Ærø \\u2028\\x9b"
+
+
+def test_event_lines_for_a_grant_and_a_failed_round():
+    assert dhcpctl.fmt_event({"event": "no_lease", "why": "no offer"}) == \
+        "no lease this round (no offer)"
+    assert dhcpctl.fmt_event({"event": "lease", "kind": "granted",
+                              "lease": {"address": "192.0.2.5"}}) == "lease granted 192.0.2.5"
