@@ -60,12 +60,13 @@ class _Field:
         ov = self.overload
         if msg._ov & ov:
             return b""
-        raw = bytes(hdr[at:at + size])
-        if ov:
-            n = raw.find(b"\x00")
-            if n >= 0:
-                return raw[:n]
-        return raw
+        end = at + size
+        if ov:          # text: only what comes before the first NUL is copied
+            n = at
+            while n < end and hdr[n]:
+                n += 1
+            end = n
+        return bytes(hdr[at:end])
 
     def __set__(self, msg, v):
         at = self.at
