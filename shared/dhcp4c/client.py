@@ -770,9 +770,10 @@ class Client:
             self._bind(now, new, S.ACK)
         self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         left = new.time_left(now)
-        if old is not None:
-            kind = E.LEASE_RENEWED if new.same_params(old) else E.LEASE_CHANGED
-            self._event(Event(kind, lease=new, old=old, left=left))
+        if old is not None and new.same_params(old):
+            self._event(Event(E.LEASE_RENEWED, lease=new, left=left))
+        elif old is not None:
+            self._event(Event(E.LEASE_CHANGED, lease=new, old=old, left=left))
         elif self.granted is not None:
             self._event(Event(E.LEASE_GRANTED, lease=new, left=left))
         else:

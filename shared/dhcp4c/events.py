@@ -12,7 +12,7 @@ not carry raises AttributeError):
                                         policy), then Client.accept() or
                                         Client.decline()
     LEASE_ACQUIRED  lease, left         configure lease.address now
-    LEASE_RENEWED   lease, old, left    same address and parameters, new times
+    LEASE_RENEWED   lease, left         same address and parameters, new times
     LEASE_CHANGED   lease, old, left    same address, other parameters (server,
                                         mask, routers, DNS, domain)
     LEASE_LOST      lease, why          unconfigure lease.address now
