@@ -23,6 +23,7 @@ import sys
 import time
 
 from dhcp4c import values as V
+from dhcp4c.control import COMMAND_TABLE
 from dhcp4c.errors import MalformedError
 from dhcp4c.frames import FrameReader, NEED_DATA, encode
 from dhcp4c.lease import addr_str
@@ -518,8 +519,12 @@ def parse_args(argv):
     def sub_add(name, **kw):
         return add(name, parents=[j], **kw)
     sub.add_parser = sub_add
-    for name in ("hello", "state", "renew", "rebind", "release", "restart", "server", "errors"):
-        sub.add_parser(name)
+    # Every command of the protocol without arguments is a subcommand as it
+    # is (a new one needs nothing here); those with arguments get flags
+    # below, and subscribe/unsubscribe are what `events` and `watch` do.
+    for name, _, args in COMMAND_TABLE:
+        if not args and name not in ("subscribe", "unsubscribe"):
+            sub.add_parser(name)
     s = sub.add_parser("stats")
     s.add_argument("--reset", action="store_true", help="zero the counters after reading")
     c = sub.add_parser("config")
