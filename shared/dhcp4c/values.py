@@ -48,9 +48,9 @@ KIND_NAMES = (None, "addr", "addrs", "u8", "u16", "u32", "s32", "text", "pairs",
 # gets optNNN=hex, NNN in decimal), kind, name (RFC 2132's section titles
 # without "Option"; later options by their RFC's title, 249 and 252 by the
 # vendors' usage). KINDS, name(), script_name() and code() come from it, and
-# so will the Linux daemon's script environment (until then
-# tests/test_option_table.py checks the daemon's OPTS against it). Codes not
-# in it are OPAQUE and named optNNN.
+# from them the Linux daemon's script environment (host/dhcpc/script.py),
+# dhcpctl's output and docs/codec.md's table. Codes not in it are OPAQUE and
+# named optNNN.
 OPTIONS = (
     (1, "subnet", ADDR, "Subnet Mask"),
     (2, "timezone", S32, "Time Offset"),
