@@ -40,6 +40,10 @@ Choices where RFC 2131 leaves room (each marked where it is made):
 - Among several offers the one for the requested address wins: when an
   acceptable offer for another address arrives first, the client waits up to
   Config.offer_wait ms for a better one, then takes the first.
+- A reply whose server identifier (option 54) is not a usable unicast
+  address is dropped like one without (usable_server_id()): a rogue's offer
+  naming 255.255.255.255 would otherwise be taken, and the real server's
+  offer of the same round lost.
 - §4.4.1's check of a new address ("SHOULD ... e.g., with ARP") is the
   caller's: with Config(confirm=True) a new lease waits in GRANTED for
   accept() or decline() (n-dhcp4's model); by default it is bound at once.
@@ -52,7 +56,8 @@ from dhcp4c.lease import Lease
 from dhcp4c.message import (DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK,
                             DHCPOFFER, DHCPRELEASE, DHCPREQUEST, decode, encode, encode_into)
 from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
-from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BROADCAST, DROP_CHADDR,
+from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BAD_SERVER_ID,
+                          DROP_BROADCAST, DROP_CHADDR,
                           DROP_CLASS_E, DROP_DECLINED, DROP_LOOPBACK, DROP_MALFORMED,
                           DROP_MULTICAST, DROP_NAMES, DROP_NETWORK, DROP_NO_SERVER_ID,
                           DROP_NOT_REPLY, DROP_SERVER_MISMATCH, DROP_UNEXPECTED, DROP_XID,
@@ -189,6 +194,16 @@ def check_addr(y, mask=None):
     if bc:
         return DROP_BROADCAST
     return 0
+
+
+def usable_server_id(sid, mask=None):
+    """True when option 54 can name a server: a unicast address, not 0/8,
+    loopback, multicast, class E, 255.255.255.255 or the subnet's broadcast
+    address under `mask`. A reply naming anything else comes from no server
+    the client could talk to (a rogue's or a broken one), and taking it would
+    leave the client REQUESTing from nobody while the real offer goes by."""
+    reason = check_addr(sid, mask)
+    return reason == 0 or reason == DROP_NETWORK   # x.x.x.0 can be a host in a wider net
 
 
 class Client:
@@ -696,6 +711,8 @@ class Client:
             sid = msg.addr(54)
             if sid is None:
                 return self._drop(DROP_NO_SERVER_ID)
+            if not usable_server_id(sid, msg.addr(1)):
+                return self._drop(DROP_BAD_SERVER_ID)
             # Only the server we talk to in REQUESTING and RENEWING (module docstring).
             if ((st == S.REQUESTING and sid != self._offer[1])
                     or (st == S.RENEWING and sid != self.lease.server_id)):
@@ -708,10 +725,13 @@ class Client:
     def _on_offer(self, now, msg, src):
         sid = msg.addr(54)
         y = msg.yiaddr
+        mask = msg.addr(1)
         if sid is None:
             reason = DROP_NO_SERVER_ID
+        elif not usable_server_id(sid, mask):
+            reason = DROP_BAD_SERVER_ID
         else:
-            reason = check_addr(y, msg.addr(1))
+            reason = check_addr(y, mask)
             if not reason and y == self._declined:
                 reason = DROP_DECLINED
         if reason:

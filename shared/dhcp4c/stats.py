@@ -27,12 +27,14 @@ DROP_LOOPBACK = const(12)
 DROP_CLASS_E = const(13)
 DROP_ALL_ONES = const(14)       # 255.255.255.255
 DROP_DECLINED = const(15)       # the address we just declined
-N_DROPS = const(16)
+DROP_BAD_SERVER_ID = const(16)  # option 54 not a usable unicast address
+N_DROPS = const(17)
 
 DROP_NAMES = ("malformed", "not a reply", "xid", "chaddr", "unexpected", "no server id",
               "server mismatch", "address mismatch", "zero address", "network address",
               "broadcast address", "multicast address", "loopback address",
-              "class E address", "limited broadcast", "declined address")
+              "class E address", "limited broadcast", "declined address",
+              "bad server id")
 
 _COUNTERS = ("retransmissions", "renew_ok", "renew_fail", "rebind_ok", "rebind_fail",
              "naks", "declines", "leases", "send_failed", "events_dropped")

@@ -124,3 +124,33 @@ def test_configured_options_in_every_message():
     r3 = Run()
     r3.start()
     assert r3.sent()[0][0].get(61) == b"\x01" + MAC
+
+
+def test_offer_naming_no_usable_server_is_rejected_and_the_real_one_taken():
+    """Option 54 must name a unicast server (issue 17): a rogue's offer
+    naming 0.0.0.0, a broadcast, multicast, loopback or class E address
+    would leave the client REQUESTing from nobody while the real offer of
+    the same round went by."""
+    for sid in ("0.0.0.0", "255.255.255.255", "192.0.2.255", "224.0.0.1", "127.0.0.1",
+                "240.0.0.1"):
+        r, d = _selecting()
+        r.recv(Server(sid=ip(sid), addr=ADDR2).offer(d))
+        assert r.log() == ["rejected 192.0.2.51 bad server id"], sid
+        assert r.c.stats.drops[T.DROP_BAD_SERVER_ID] == 1 and r.c.state == S.SELECTING, sid
+        r.recv(Server().offer(d))                   # the real server, a moment later
+        req = r.sent()
+        assert r.c.state == S.REQUESTING and req[0][0].get(54) == SID, sid
+
+
+def test_ack_or_nak_naming_no_usable_server_is_dropped():
+    r = Run()
+    r.bind()
+    r.at(3150000)                                   # T2: REBINDING, any server may answer
+    req = r.sent()[0][0]
+    r.log()
+    for t in (5, 6):
+        r.recv(Server(sid=ip("255.255.255.255")).reply(req, t))
+    assert r.c.state == S.REBINDING and r.log() == []
+    assert r.c.stats.drops[T.DROP_BAD_SERVER_ID] == 2
+    r.recv(Server().ack(req))
+    assert r.c.state == S.BOUND
