@@ -17,7 +17,7 @@ import servers
 from dhcpcrig import Run, addr_of
 
 sys.path.insert(0, os.path.join(rig.REPO, "host"))
-from dhcpc.cli import config_from, parse_args  # noqa: E402
+from dhcpc.cli import config_from, default_ip, parse_args  # noqa: E402
 from dhcpc import linux  # noqa: E402
 from dhcpc.linux import parse_link_events  # noqa: E402
 from dhcpc.script import good_hostname, script_env  # noqa: E402
@@ -85,6 +85,29 @@ def test_parse_udhcpc_flags():
     assert cfg.prl == (26,) and cfg.client_id == b"abc"
     assert parse_args([])["i"] == "eth0"
     assert parse_args([])["r"] is None     # manifest.json: default_ip null
+
+
+def test_a_bad_default_ip_is_one_line_and_ignored(tmp_path, capsys):
+    """manifest.json's default_ip is only a hint (option 50): a value that is
+    not an IPv4 address, or not a string, is said in one line and ignored,
+    never a traceback at start (it used to reach parse_addr in config_from)."""
+    f = tmp_path / "manifest.json"
+    for text, want in (('{"default_ip": "192.0.2.9"}', "192.0.2.9"),
+                       ('{"default_ip": null}', None),
+                       ('{"default_ip": "300.1.1.1"}', None),
+                       ('{"default_ip": "not an address"}', None),
+                       ('{"default_ip": 7}', None),
+                       ('{"default_ip": "192.0.2.9', None)):
+        f.write_text(text)
+        assert default_ip([str(tmp_path)]) == want, text
+        err = capsys.readouterr().err
+        if want is None and "null" not in text:
+            assert err.count("\n") == 1 and "default_ip ignored" in err, (text, err)
+        else:
+            assert err == "", (text, err)
+    f.write_bytes(b'{"default_ip": "\xff\xfe"}')
+    assert default_ip([str(tmp_path)]) is None
+    assert config_from(parse_args(["-r", "192.0.2.7"])).requested == bytes([192, 0, 2, 7])
 
 
 def test_script_env_udhcpc_names_and_sanitising():

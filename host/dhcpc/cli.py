@@ -100,16 +100,24 @@ LONG = {
 }
 
 
-def default_ip():
+def default_ip(dirs=None):
     """manifest.json's default_ip, from next to this package, the repository
-    root or <prefix>/share/dhcp4c as installed."""
-    for d in (HOST, HOST + "/..", sys.prefix + "/share/dhcp4c"):
+    root or <prefix>/share/dhcp4c as installed (or the first of `dirs` that
+    has one). An unreadable file or a value that is not an IPv4 address is
+    said in one line on stderr and ignored: no option 50, not a traceback."""
+    if dirs is None:
+        dirs = (HOST, HOST + "/..", sys.prefix + "/share/dhcp4c")
+    for d in dirs:
         p = d + "/manifest.json"
         if _exists(p):
             try:
                 with open(p) as f:
-                    return manifest_default_ip(f.read())
-            except (OSError, ValueError):
+                    ip = manifest_default_ip(f.read())
+                if ip is not None:
+                    parse_addr(ip)
+                return ip
+            except (OSError, ValueError, UnicodeError) as e:  # MalformedError is a ValueError
+                sys.stderr.write("{}: {}: default_ip ignored: {}\n".format(PROG, p, e))
                 return None
     return None
 
@@ -122,13 +130,14 @@ def manifest_default_ip(text):
         return None
     rest = text[at + 12:].lstrip()
     if not rest.startswith(":"):
-        raise ValueError("manifest.json: default_ip")
+        raise ValueError("default_ip must be a string or null")
     rest = rest[1:].lstrip()
     if rest.startswith("null"):
         return None
-    if not rest.startswith('"'):
-        raise ValueError("manifest.json: default_ip")
-    return rest[1:rest.index('"', 1)]
+    end = rest.find('"', 1)
+    if not rest.startswith('"') or end < 0:
+        raise ValueError("default_ip must be a string or null")
+    return rest[1:end]
 
 
 def parse_args(argv):
