@@ -773,6 +773,11 @@ class Client:
         reason = check_addr(y, new.mask)
         if reason:
             return self._drop(reason)
+        if msg.dropped is not None:     # the lease stands without them
+            for code, why in msg.dropped:
+                self.stats.options_dropped += 1
+                self._event(Event(E.ERROR, kind="option",
+                                  reason="option {} left out: {}".format(code, why)))
         old = self.lease
         self._reboot = None
         self._naks = 0

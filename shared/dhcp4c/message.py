@@ -129,9 +129,10 @@ class Message:
             _hdr[0] = op
             _hdr[1] = 1   # Ethernet
             _hdr[2] = 6
-        # decode() makes its messages without __init__: it sets these four too.
+        # decode() makes its messages without __init__: it sets these five too.
         self._hdr = _hdr
         self._ov = 0      # RFC 2132 §9.3 overload bits in effect when decoded
+        self.dropped = None   # decode(): [(code, why)] of options dropped as malformed
         self.options = {}
         self.order = []
 
@@ -254,6 +255,11 @@ def _parse_options(data, i, end, options, order, field, join=True, _look=_LOOK):
 
 _new = object.__new__
 
+# Options whose bad shape makes a message unusable (lease time, overload,
+# message type, server identifier); a bad one of any other fixed-size option
+# is dropped alone and named in Message.dropped.
+_VITAL = (51, 52, 53, 54)
+
 
 def decode(data):
     """Parse one DHCP message. Raises MalformedError (a ValueError) and nothing else."""
@@ -272,6 +278,7 @@ def decode(data):
     m = _new(Message)   # straight from its parts: __init__ would build a header
     m._hdr = data
     m._ov = 0
+    m.dropped = None
     m.options = options = {}
     m.order = order = []
     recheck = _parse_options(data, OPTIONS_AT, n, options, order, "options", False)
@@ -291,10 +298,19 @@ def decode(data):
             recheck |= _parse_options(data, 108, 236, options, order, "file (overloaded)")
         if ov & 2:
             recheck |= _parse_options(data, 44, 108, options, order, "sname (overloaded)")
+        options[52] = overload      # RFC 2132 §9.3: honoured in the options field only
         m._ov = ov
     if recheck:
-        for code in order:
-            check_fixed(code, options[code], OPTIONS_AT)
+        for code in list(order):
+            try:
+                check_fixed(code, options[code], OPTIONS_AT)
+            except MalformedError as e:
+                if code in _VITAL:
+                    raise
+                m.remove(code)          # this option only: the message stays usable
+                if m.dropped is None:
+                    m.dropped = []
+                m.dropped.append((code, e.why))
     t = options.get(53)
     if not t or not 0 < t[0] < 19:  # RFC 2132 §9.6 and successors: 1-18
         raise MalformedError("option 53", OPTIONS_AT, "message type {} missing or unknown"

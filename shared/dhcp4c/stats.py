@@ -5,7 +5,7 @@
     stats.drops[DROP_*]         replies dropped, by reason (DROP_NAMES)
     stats.state_ms[state]       ms spent in each state (up to the last transition)
     retransmissions, renew_ok, renew_fail, rebind_ok, rebind_fail, naks,
-    declines, leases, send_failed, events_dropped
+    declines, leases, send_failed, events_dropped, options_dropped
 
 as_dict() gives the whole set with names (allocates; for the control channel).
 """
@@ -37,7 +37,7 @@ DROP_NAMES = ("malformed", "not a reply", "xid", "chaddr", "unexpected", "no ser
               "bad server id")
 
 _COUNTERS = ("retransmissions", "renew_ok", "renew_fail", "rebind_ok", "rebind_fail",
-             "naks", "declines", "leases", "send_failed", "events_dropped")
+             "naks", "declines", "leases", "send_failed", "events_dropped", "options_dropped")
 
 
 def _named(names, counts):
@@ -66,6 +66,7 @@ class Stats:
         self.leases = 0
         self.send_failed = 0
         self.events_dropped = 0
+        self.options_dropped = 0    # malformed options left out of an ACK's lease
 
     def as_dict(self):
         from dhcp4c.constants import MSG_NAMES

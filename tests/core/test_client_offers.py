@@ -1,6 +1,6 @@
 """Offer evaluation: every rejection reason, counted and reported; preference
 for the requested address. Runs on CPython and MicroPython."""
-from fakeserver import Run, Server, MAC, SID, SID2, ADDR, ADDR2, ip
+from fakeserver import Run, Server, MAC, SID, SID2, ADDR, ADDR2, DNS, ip
 from dhcp4c import states as S
 from dhcp4c.server import reply
 from dhcp4c.client import Config
@@ -154,3 +154,22 @@ def test_ack_or_nak_naming_no_usable_server_is_dropped():
     assert r.c.stats.drops[T.DROP_BAD_SERVER_ID] == 2
     r.recv(Server().ack(req))
     assert r.c.state == S.BOUND
+
+
+def test_ack_with_a_malformed_optional_option_still_binds_without_it():
+    """Issue 17: one bad option (here a 3-byte router) costs that option, not
+    the lease: counted in stats.options_dropped, reported as an ERROR event;
+    a bad mask leaves the lease without one (the classful mask for checks)."""
+    r = Run()
+    srv = Server(router=b"\xc0\x00\x02", mask=b"\xff\xff\xff")
+    r.start()
+    r.recv(srv.offer(r.sent()[0][0]))
+    r.recv(srv.ack(r.sent()[0][0]))
+    assert r.c.state == S.BOUND and r.c.lease.address == ADDR
+    assert r.c.lease.routers == [] and r.c.lease.mask is None
+    assert 3 not in r.c.lease.options and 1 not in r.c.lease.options
+    assert r.c.lease.dns == [DNS] and r.c.lease.domain == "example.org"   # the rest stands
+    assert r.c.stats.options_dropped == 2
+    errors = [x for x in r.log() if x.startswith("error option")]
+    assert errors == ["error option option 1 left out: length 3 is wrong for this option",
+                      "error option option 3 left out: length 3 is wrong for this option"]

@@ -232,12 +232,35 @@ def _malformed_cases():
     head[44:108] = bytes(60) + unhex("0c0a6162")  # 12, length 10, past the end of sname
     cases.append(("overloaded sname runs past", bytes(head) + unhex("350105340102ff"),
                   "sname (overloaded)"))
-    for code, size in ((1, 3), (1, 5), (3, 0), (3, 6), (6, 2), (28, 8), (50, 3), (51, 2),
-                       (52, 0), (53, 2), (54, 5), (57, 1), (58, 8), (59, 3)):
+    # a bad lease time, overload, message type or server identifier: unusable
+    for code, size in ((51, 2), (52, 0), (53, 2), (54, 5)):
         opt = "{:02x}{:02x}".format(code, size) + "01" * size
         cases.append(("option {} length {}".format(code, size),
                       _with_options("350105" + opt + "ff"), "option {}".format(code)))
     return cases
+
+
+def test_a_malformed_optional_option_is_dropped_alone():
+    """Issue 17: a fixed-size option the lease does not depend on (mask,
+    routers, DNS, broadcast, T1, T2...) with a bad length is left out of the
+    decoded message and named in m.dropped; the rest of the message stands."""
+    for code, size in ((1, 3), (1, 5), (3, 0), (3, 6), (6, 2), (28, 8), (50, 3), (57, 1),
+                       (58, 8), (59, 3)):
+        opt = "{:02x}{:02x}".format(code, size) + "01" * size
+        m = decode(_with_options("350105" + "3604c0000201" + opt + "0f03616263" + "ff"))
+        assert code not in m.options and code not in m.order, code
+        assert m.dropped == [(code, "length {} is wrong for this option".format(size))], code
+        assert m.msg_type == 5 and m.addr(54) == unhex("c0000201") and m.text(15) == "abc"
+    assert decode(encode(_reply())).dropped is None
+
+
+def test_option_52_inside_file_or_sname_is_ignored():
+    """RFC 2132 §9.3: option 52 counts in the options field only; found again
+    in an overloaded `file`, it does not make the message unusable."""
+    head = bytearray(encode(_reply())[:240])
+    head[108:120] = unhex("340103" + "0f03616263" + "ff") + bytes(3)   # 52 again, domain
+    m = decode(bytes(head) + unhex("350105" + "340101" + "ff"))
+    assert m.options[52] == unhex("01") and m.text(15) == "abc" and m.msg_type == 5
 
 
 def test_malformed_inputs_raise_one_error_naming_field_and_offset():
