@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(rig.REPO, "host"))
 from dhcpc.cli import config_from, default_ip, parse_args  # noqa: E402
 from dhcpc import linux  # noqa: E402
 from dhcpc.linux import parse_link_events  # noqa: E402
-from dhcpc.script import good_hostname, script_env  # noqa: E402
+from dhcpc.script import good_hostname, safe_text, script_env  # noqa: E402
 
 from dhcp4c.lease import Lease  # noqa: E402
 
@@ -129,6 +129,28 @@ def test_script_env_udhcpc_names_and_sanitising():
     assert env["opt224"] == "0102" and env["message"] == "bye"
     assert not good_hostname("a`b`") and not good_hostname("-x")
     assert good_hostname("host.example.com.")
+
+
+def test_no_server_string_reaches_a_script_raw():
+    """Issue 17: every free-text value (string options, the NAK's message,
+    sname, boot_file) follows one rule: shell metacharacters, control
+    characters, non-ASCII bytes and % become %XX; host names failing RFC 1123
+    become "bad" (udhcpc); addresses and numbers are typed, so plain."""
+    hostile = b"a$(touch x)`id`;b&c|d<e>f'g\"h\\i%j\x1b[2J\x07\nk\xc3\xa9"
+    want = ("a%24%28touch%20x%29%60id%60%3Bb%26c%7Cd%3Ce%3Ef%27g%22h%5Ci%25j%1B[2J%07%0Ak%C3%A9"
+            .replace("%20", " "))
+    assert safe_text(hostile) == want and safe_text(hostile.decode("utf-8")) == want
+    assert safe_text(b"pxelinux.0\x00garbage") == "pxelinux.0"
+    lease = Lease(bytes([192, 0, 2, 50]), bytes([192, 0, 2, 1]), 120,
+                  options={17: hostile, 252: b"http://wpad/$(x)", 12: hostile, 66: hostile},
+                  siaddr=bytes([192, 0, 2, 1]), sname=hostile, file=b"boot`x`.img")
+    env = script_env("cli0", lease, message=hostile.decode("utf-8"))
+    assert env["rootpath"] == want and env["tftp"] == want and env["message"] == want
+    assert env["sname"] == want and env["boot_file"] == "boot%60x%60.img"
+    assert env["wpad"] == "http://wpad/%24%28x%29" and env["hostname"] == "bad"
+    for k, v in env.items():
+        assert not set(v) & set("$`;&|<>()'\"\\\n\x1b\x07"), (k, v)
+        assert v.isascii() and v.isprintable(), (k, v)
 
 
 def test_link_event_parser():

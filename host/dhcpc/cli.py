@@ -76,7 +76,9 @@ SCRIPT
     mask broadcast router dns domain hostname lease serverid message
     staticroutes msstaticroutes search ntpsrv mtu ... in the environment;
     unknown options as optNNN=hex. Host names that fail validation are
-    passed as "bad", as udhcpc does.
+    passed as "bad", as udhcpc does. In other text (string options,
+    message, sname, boot_file) every byte that is not printable ASCII, or
+    is one of $ ` ; & | < > ( ) ' " \\ %, is written %XX (hex).
 
 EXIT STATUS
     0 success, 1 no lease with -n or a fatal error, 2 bad usage.

@@ -78,6 +78,27 @@ def _text(raw):
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
+# Characters a shell or a terminal could act on: never handed to a script
+# as they are (CVE-2011-2716, CVE-2018-1111 were values reaching a shell).
+_UNSAFE = "$`;&|<>()'\"\\%"
+
+
+def safe_text(raw):
+    """One rule for every free-text value a script receives (string options,
+    the NAK's message, sname, boot_file): the text up to the first NUL, with
+    each byte that is not printable ASCII, or is a shell metacharacter
+    ($ ` ; & | < > ( ) ' " \\) or %, written as %XX (its hex, as in a URL:
+    reversible, and nothing a shell or a terminal acts on)."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "replace")
+    out = []
+    for b in raw.split(b"\0", 1)[0]:
+        c = chr(b)
+        safe = c == " " or (0x20 < b < 0x7f and c not in _UNSAFE)
+        out.append(c if safe else "%{:02X}".format(b))
+    return "".join(out)
+
+
 def _names(names):
     return " ".join(n if good_hostname(n) else "bad" for n in names)
 
@@ -91,7 +112,7 @@ def env_value(code, raw):
         t = _text(raw)
         return t if good_hostname(t) else "bad"
     if kind == V.TEXT:
-        return _text(raw)
+        return safe_text(raw)
     try:
         v = V.value(code, raw)
     except (ValueError, IndexError, MalformedError):   # MalformedError is a ValueError
@@ -124,7 +145,7 @@ def script_env(iface, lease, message=None):
     from dhcp4c import values as V
     env = {"interface": iface}
     if message is not None:
-        env["message"] = message
+        env["message"] = safe_text(message)
     if lease is None:
         return env
     env["ip"] = addr_str(lease.address)
@@ -132,8 +153,7 @@ def script_env(iface, lease, message=None):
         env["siaddr"] = addr_str(lease.siaddr)
     for name, val in (("sname", lease.sname), ("boot_file", lease.file)):
         if val:
-            t = _text(val)
-            env[name] = t if t.isprintable() else "bad"
+            env[name] = safe_text(val)
     for code in sorted(lease.options):
         if code in NOT_IN_ENV:
             continue
