@@ -434,6 +434,7 @@ class Daemon:
         self.signals.append(signum)
 
     def send_all(self):
+        """Send every datagram the client has queued."""
         while True:
             d = self.client.next_datagram()
             if d is None:
@@ -441,13 +442,11 @@ class Daemon:
             self.send(now_ms(), d[0], d[1])
 
     def flush(self):
-        c = self.client
+        """Send what the client queued, then handle its events one at a time
+        (handling one may queue more datagrams: they go out first)."""
         while True:
-            d = c.next_datagram()
-            if d is not None:
-                self.send(now_ms(), d[0], d[1])
-                continue
-            e = c.next_event()
+            self.send_all()
+            e = self.client.next_event()
             if e is None:
                 return
             self.handle(e, now_ms())
