@@ -352,7 +352,9 @@ def _flat(d, prefix=""):
 
 def fmt_stats(r):
     lines = []
-    for sect in ("client", "control"):
+    for sect in ("client", "control", "link"):
+        if sect not in r:
+            continue
         lines.append(sect + ":")
         for k, v in _flat(r.get(sect, {})):
             lines.append("  {:<34} {}".format(k, v))

@@ -498,6 +498,7 @@ class Daemon:
             # json-free, ~0.4 ms: after the DISCOVER, and before any event
             from dhcp4c.control import Controller
             self.ctl = Controller(self.client, board="linux")
+            self.ctl.link = self.counters    # `stats`' "link" section
         self.flush()
         # udhcpc's deconfig at start: it runs while the DISCOVER is answered
         # (~1 ms of the time to a lease otherwise); the bound/leasefail

@@ -14,6 +14,8 @@ it gives the Client).
     ctl.close(conn)                      # connection gone: drop its state
     ctl.transport["clients_dropped"] = 0 # the adapter's own counters (optional):
                                          # reported in `stats`, zeroed by its reset
+    ctl.link["bad_checksum"] = 0         # the adapter's packet-path counters
+                                         # (optional): `stats`' "link" section
 
 Write feed()'s bytes before pending()'s. The *_parts() forms give the
 frames as pieces (MARK, JSON, trailer, ...) to write one after the other, so
@@ -156,6 +158,7 @@ class Controller:
         self.errors_total = 0
         self.servers = []         # [server_id, src, options, seen, count], oldest first
         self.transport = {}       # the adapter's own counters, e.g. clients_dropped
+        self.link = {}            # its packet path's, e.g. bad_checksum, socket_errors
 
     # -- connections ---------------------------------------------------------
     def connection(self, conn):
@@ -353,15 +356,17 @@ def _stats(ctl, cmd, args, now, conn):
     reset = args.get("reset", False)
     if not isinstance(reset, bool):
         raise _Reply("bad_args", "reset must be true or false")
-    r = {"client": ctl.client.stats.as_dict(), "control": ctl.counters()}
+    r = {"client": ctl.client.stats.as_dict(), "control": ctl.counters(),
+         "link": dict(ctl.link)}
     if reset:
         ctl.client.stats = Stats(S.N_STATES)
         ctl._base = [0] * len(_COUNTERS)
         for c in ctl._conns.values():
             for a in _ATTRS:
                 setattr(c.reader, a, 0)
-        for k in ctl.transport:
-            ctl.transport[k] = 0
+        for d in (ctl.transport, ctl.link):
+            for k in d:
+                d[k] = 0
         ctl.frames_out = ctl.errors_sent = ctl.events_sent = 0
         ctl.events_dropped = ctl.no_id = 0
         ctl.connections = len(ctl._conns)

@@ -181,12 +181,17 @@ def test_stats_and_reset():
 def test_adapter_counters_and_clients_reported_and_reset():
     g = Rig()
     g.ctl.transport["clients_dropped"] = 2
+    g.ctl.link["bad_checksum"] = 3
     g.ctl.connection(7)                    # a peer connected, nothing read yet
-    c = g.ok("stats")["control"]
+    s = g.ok("stats")
+    c = s["control"]
     assert c["clients_dropped"] == 2 and c["clients"] == 2 and c["connections"] == 2
+    assert s["link"] == {"bad_checksum": 3} and "bad_checksum" not in c
     g.ok("stats", {"reset": True})
-    c = g.ok("stats")["control"]
+    s = g.ok("stats")
+    c = s["control"]
     assert c["clients_dropped"] == 0 and c["clients"] == 2
+    assert s["link"] == {"bad_checksum": 0}
     g.ctl.close(7)
     assert g.ok("stats")["control"]["clients"] == 1
 
