@@ -256,7 +256,11 @@ class Daemon:
                 self.script_pid = None
             return
 
-    # lease file
+    # lease file: the core's lease line, then whose lease it is
+    def owner_line(self):
+        mac = ":".join("{:02x}".format(b) for b in self.client.mac)
+        return "iface {} mac {}".format(self.iface, mac)
+
     def save_lease(self, lease, now):
         if not self.leasefile:
             return
@@ -267,18 +271,39 @@ class Daemon:
                 os.makedirs(d, exist_ok=True)
             tmp = self.leasefile + ".tmp"
             with open(tmp, "w") as f:
-                f.write(lease.to_text(now, int(time.time())) + "\n")
+                f.write(lease.to_text(now, int(time.time())) + "\n" + self.owner_line() + "\n")
             os.replace(tmp, self.leasefile)
         except OSError as e:
             self.log("lease file {}: {}".format(self.leasefile, e), "warning")
 
     def load_lease(self, now):
+        """The stored lease, or None. A file that is not ours to use (garbage,
+        cut short, another interface's or MAC's) costs one line on stderr and
+        is left as it is; it never stops the start. A file without the owner
+        line (written by hand) is taken as this interface's."""
         if not self.leasefile:
             return None
         try:
-            with open(self.leasefile) as f:
-                lease = Lease.from_text(f.read(), now, int(time.time()))
-        except (OSError, ValueError):
+            with open(self.leasefile, "rb") as f:
+                lines = f.read(4096).split(b"\n")
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            self.log("lease file {}: {}; starting without it".format(
+                self.leasefile, e.strerror or e), "warning")
+            return None
+        try:
+            lease = Lease.from_text(lines[0], now, int(time.time()))
+            owner = [ln for ln in lines[1:] if ln.strip()]
+            if owner and owner[0].decode() != self.owner_line():
+                self.log("lease file {}: kept for another interface or MAC (this is {}); "
+                         "starting without it".format(self.leasefile, self.owner_line()),
+                         "warning")
+                return None
+        except ValueError as e:     # MalformedError, UnicodeError
+            why = "not text" if isinstance(e, UnicodeError) else e
+            self.log("lease file {}: not a lease ({}); starting without it".format(
+                self.leasefile, why), "warning")
             return None
         if lease.expired(now):
             self.log("stored lease for {} has expired".format(addr_str(lease.address)))

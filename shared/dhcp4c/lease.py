@@ -125,11 +125,11 @@ class Lease:
         if len(f) != 6 or f[0] != _MAGIC:
             raise MalformedError("lease", 0, "not a dhcp4c lease line")
         addr = parse_addr(f[1])
-        if addr is None:
-            raise MalformedError("lease", 1, "no address")
+        if addr is None or addr[0] in (0, 127) or addr[0] >= 224:
+            raise MalformedError("lease", 1, "not a host address")
         if f[4] == "inf":
             lt = INFINITE
-        elif f[4].isdigit():
+        elif f[4].isdigit() and int(f[4]) < INFINITE:     # option 51 is 32 bits
             lt = int(f[4])
         else:
             raise MalformedError("lease", 4, "bad lease time")
@@ -138,7 +138,8 @@ class Lease:
         if lt == INFINITE:
             return lease
         if f[5] != "-" and wall is not None:
-            if not f[5].isdigit():
+            # An expiry further ahead than the lease time was never written by to_text().
+            if not f[5].isdigit() or int(f[5]) - wall > lt:
                 raise MalformedError("lease", 5, "bad expiry")
             lease.expiry_at = now + (int(f[5]) - wall) * 1000
         else:

@@ -168,7 +168,11 @@ def test_lease_text_forms():
     assert lease.expiry_at is None and not lease.expired(10 ** 9)
     for bad in ("", "dhcp4c1", "x 1 2 3 4 5", "dhcp4c1 192.0.2 - - 60 -",
                 "dhcp4c1 192.0.2.300 - - 60 -", "dhcp4c1 - - - 60 -",
-                "dhcp4c1 192.0.2.1 - - sixty -", "dhcp4c1 192.0.2.1 - - 60 soon"):
+                "dhcp4c1 192.0.2.1 - - sixty -", "dhcp4c1 192.0.2.1 - - 60 soon",
+                "dhcp4c1 0.0.0.0 - - 60 -", "dhcp4c1 127.0.0.1 - - 60 -",
+                "dhcp4c1 255.255.255.255 - - 60 -", "dhcp4c1 224.0.0.1 - - 60 -",
+                "dhcp4c1 192.0.2.1 - - 4294967295 -", "dhcp4c1 192.0.2.1 - - 99999999999 -",
+                "dhcp4c1 192.0.2.1 - - 60 66", "dhcp4c1 192.0.2.1 300.0.0.0 - 60 -"):
         raises(MalformedError, Lease.from_text, bad, 0, 5)
 
 
