@@ -530,3 +530,26 @@ def test_application_declines_then_accepts_a_granted_lease(lab):
     assert seen[1] != seen[3], res                          # the declined one was not offered again
     assert "DHCPDECLINE({}) {} ".format(lab.server_if, seen[1]) in lab.log(srv), lab.log(srv)
     assert addrs(lab) == [res[1] + "/24"]
+
+
+def test_garbage_on_the_serial_line_is_counted_and_the_lease_kept(lab):
+    """Line noise, binary bytes (all but Ctrl-C, which is the REPL's), an
+    oversize line and bad frames on the board's console: counted drops and
+    error replies, the client still BOUND with the same lease (issue 17, 7)."""
+    lab.dnsmasq()
+    b = VBoard(lab)
+    b.flash()
+    ip = b.wait_state("BOUND")["lease"]["address"]
+    before = len(b.console())       # (flashing leaves mpremote's probes in it)
+    host, port = b.port[len("socket://"):].rsplit(":", 1)
+    junk = bytes(x for x in range(256) if x != 3)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"hello there\r\n" + junk + b"\n" + junk[::-1] + b"\n"
+                  + b"@@" + b"x" * 5000 + b"#00000000\n"           # oversize
+                  + b"@@{\"id\":1,\"cmd\":\"state\"}#00000000\n")    # bad CRC
+        time.sleep(0.5)
+    st = b.ctl("state")
+    assert st["state"] == "BOUND" and st["lease"]["address"] == ip
+    k = b.ctl("stats")["control"]
+    assert k["noise"] >= 2 and k["oversize"] == 1 and k["bad_crc"] == 1, k
+    assert "Traceback" not in b.console()[before:]
