@@ -444,6 +444,46 @@ class Lab:
                         ns=ns, timeout=timeout, check=check, env=env, input=input)
 
 
+class SideLab(Lab):
+    """One more server namespace, joined by a veth of its own to an existing
+    Lab's client namespace: the client then has two interfaces, each on its
+    own LAN with its own server.
+
+        with Lab() as lab, SideLab(lab) as side:
+            lab.dnsmasq()                                  # 192.0.2.0/24 on lab.client_if
+            side.dnsmasq("198.51.100.100", "198.51.100.199")  # on side.client_if
+
+    Everything a Lab offers works on it (dnsmasq, start, run, loss, log):
+    "client" is the shared client namespace, client_if the new interface
+    there, server_ns/server_if its own. Only the server namespace is its own:
+    close() deletes that (which removes the veth and the client-side
+    interface with it) and leaves the client namespace to `lab`.
+    """
+
+    def __init__(self, lab, server_if="srv1", client_if="cli1", server_ip="198.51.100.1"):
+        super().__init__(server_if, client_if, server_ip)
+        self.client_ns = lab.client_ns
+
+    def _setup(self):
+        _open_labs.append(self)
+        self.tmp = tempfile.mkdtemp(prefix=self.server_ns[:-2] + "-")
+        os.chmod(self.tmp, 0o755)
+        ns = self.server_ns
+        _ip("netns", "add", ns)
+        self._made.append(ns)
+        _ip("-n", ns, "link", "set", "lo", "up")
+        self.run(["sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
+                  "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"], ns=ns, check=False)
+        _ip("link", "add", self.server_if, "netns", ns, "type", "veth",
+            "peer", "name", self.client_if, "netns", self.client_ns)
+        _ip("-n", ns, "addr", "add", "{}/{}".format(self.server_ip, PREFIX), "dev", self.server_if)
+        _ip("-n", ns, "link", "set", self.server_if, "up")
+        _ip("-n", self.client_ns, "link", "set", self.client_if, "up")
+        out = _ip("-n", self.client_ns, "-o", "link", "show", self.client_if).stdout
+        mac = out.split("link/ether", 1)[1].split()[0]
+        self.client_mac = binascii.unhexlify(mac.replace(":", ""))
+
+
 def _stop(p, grace=2.0):
     """Stop a process we started: its own session/process group (created by
     start_new_session, so it holds only what we started), SIGTERM, then
