@@ -80,8 +80,9 @@ MIRROR = """table netdev d4c_mirror {{
 """
 
 
-def ctl(sock, *args):
-    r = subprocess.run(DHCPCTL + ["--socket", sock, "--json"] + list(args), capture_output=True,
+def ctl(where, *args):
+    """dhcpctl WHERE --json ARGS (where: ["--socket", path] or ["--port", url])."""
+    r = subprocess.run(DHCPCTL + list(where) + ["--json"] + list(args), capture_output=True,
                        text=True, env=ENV, timeout=20)
     assert r.returncode == 0, (args, r.stdout, r.stderr)
     return json.loads(r.stdout)
@@ -111,8 +112,15 @@ class TwoLans:
             f.write(SNIFFER)
         self.sniffer = lab.start(rig.interpreter("python") + ["-u", path], name="sniffer")
         assert "ready" in lab.wait_log(self.sniffer, "ready"), lab.log(self.sniffer)
-        self.run = Run(lab, ["-f"]).start()
-        self.sock = self.run.cmd[self.run.cmd.index("--control") + 1]
+        self.q = None           # the --json query of the client under test: args -> result
+
+    def start_daemon(self):
+        """host/dhcpc -i cli0 -f with a recording script and a control socket."""
+        self.run = Run(self.lab, ["-f"]).start()
+        sock = self.run.cmd[self.run.cmd.index("--control") + 1]
+        self.q = lambda *args: ctl(["--socket", sock], *args)
+        self.sock = sock
+        return self.run
 
     def replies(self):
         """[(iface, src, type, xid, t)] the sniffer saw."""
@@ -160,23 +168,49 @@ class TwoLans:
         for xid, addr in reqs:
             assert ipaddress.ip_address(addr) in NET_A, (addr, log)
 
-    def check_daemon_saw_only_a(self):
-        log = self.run.log()
-        assert "198.51.100." not in log, log
-        servers = ctl(self.sock, "server")["servers"]
+    def check_client_saw_only_a(self):
+        """The client's own view (its control channel): only server A was
+        ever heard from, only A's OFFERs counted, bound to A's lease."""
+        servers = self.q("server")["servers"]
         assert [s["id"] for s in servers] == ["192.0.2.1"], servers
         assert [s["address"] for s in servers] == ["192.0.2.1"], servers
-        st = ctl(self.sock, "stats")["client"]
+        st = self.q("stats")["client"]
         offers_a = len(lines(self.lab.log(self.a), "OFFER", self.lab.server_if))
         assert st["received"].get("OFFER", 0) == offers_a, (st, offers_a)
-        state = ctl(self.sock, "state")
+        state = self.q("state")
         assert state["state"] == "BOUND", state
         lease = state["lease"]
         assert ipaddress.ip_address(lease["address"]) in NET_A, lease
         assert lease["server_id"] == "192.0.2.1" and lease["domain"] == "a.example", lease
+        return lease
+
+    def check_daemon_saw_only_a(self):
+        log = self.run.log()
+        assert "198.51.100." not in log, log
+        lease = self.check_client_saw_only_a()
         with open(self.run.leasefile) as f:
             text = f.read()
         assert lease["address"] in text and "198.51.100." not in text, text
+
+    def check_armed(self):
+        """Server B's OFFER for the client's own xid reached cli1 before
+        server A's reached cli0: a client listening on every interface would
+        have had B's first."""
+        seen = self.replies()
+        a_offers = [r for r in seen
+                    if r[0] == self.lab.client_if and r[1] == "192.0.2.1" and r[2] == 2]
+        assert a_offers, seen
+        xid = a_offers[0][3]
+        b_offers = [r for r in seen if r[0] == self.side.client_if and r[1] == "198.51.100.1"
+                    and r[2] == 2 and r[3] == xid]
+        assert b_offers and b_offers[0][4] < a_offers[0][4], seen
+
+    def flap_other(self):
+        """cli1 down for half a second, then up again."""
+        self.lab.run(["ip", "link", "set", self.side.client_if, "down"])
+        time.sleep(0.5)
+        self.lab.run(["ip", "link", "set", self.side.client_if, "up"])
+        time.sleep(1.0)
 
 
 @pytest.fixture
@@ -185,23 +219,14 @@ def lans(lab):
         yield TwoLans(lab, side)
 
 
-def test_binds_on_its_own_interface_only_across_renew_and_flap(lans):
-    lab, side, run = lans.lab, lans.side, lans.run
+def test_daemon_binds_on_its_own_interface_only_across_renew_and_flap(lans):
+    lab, side = lans.lab, lans.side
+    run = lans.start_daemon()
     env = run.wait_action("bound", timeout=15)
     lans.wait_sock()
     lans.check_env(env)
     address = env["ip"]
-
-    # Armed: server B's OFFER for the client's own xid reached cli1 before
-    # server A's reached cli0, so a client listening on every interface
-    # would have had B's first.
-    seen = lans.replies()
-    a_offers = [r for r in seen if r[0] == lab.client_if and r[1] == "192.0.2.1" and r[2] == 2]
-    assert a_offers, seen
-    xid = a_offers[0][3]
-    b_offers = [r for r in seen if r[0] == side.client_if and r[1] == "198.51.100.1"
-                and r[2] == 2 and r[3] == xid]
-    assert b_offers and b_offers[0][4] < a_offers[0][4], seen
+    lans.check_armed()
     lans.check_b_untouched()
     lans.check_a_only_asked_for_its_own()
     lans.check_daemon_saw_only_a()
@@ -210,24 +235,21 @@ def test_binds_on_its_own_interface_only_across_renew_and_flap(lans):
     lans.route_a_server_through_b()
     route = lab.run(["ip", "route", "get", "192.0.2.1"]).stdout
     assert side.client_if in route, route       # the unbound way leads to server B
-    assert ctl(lans.sock, "renew")["state"] == "RENEWING"
+    assert lans.q("renew")["state"] == "RENEWING"
     env = run.wait_action("renew", timeout=10)
     lans.check_env(env)
     assert env["ip"] == address
 
     # The other interface goes down and comes back: nothing happens here.
     before = run.names()
-    lab.run(["ip", "link", "set", side.client_if, "down"])
-    time.sleep(0.5)
-    lab.run(["ip", "link", "set", side.client_if, "up"])
-    time.sleep(1.0)
+    lans.flap_other()
     assert run.names() == before, run.names()
     assert "link down" not in run.log() and "link up" not in run.log(), run.log()
-    assert ctl(lans.sock, "state")["state"] == "BOUND"
+    assert lans.q("state")["state"] == "BOUND"
 
     # And a renew after it (the flap took the /32 route away: put it back).
     lans.route_a_server_through_b()
-    assert ctl(lans.sock, "renew")["state"] == "RENEWING"
+    assert lans.q("renew")["state"] == "RENEWING"
     env = run.wait_action("renew", count=2, timeout=10)
     lans.check_env(env)
     assert env["ip"] == address
@@ -239,3 +261,42 @@ def test_binds_on_its_own_interface_only_across_renew_and_flap(lans):
     for _, e in run.actions():
         if e.get("ip"):
             lans.check_env(e)
+
+
+def test_virtual_board_binds_on_its_own_interface_only(lans):
+    """The same for the firmware on the virtual board (boards/unix: its UDP
+    socket on 0.0.0.0:68 is bound to cli0 by BIND_DEVICE, SO_BINDTODEVICE)."""
+    from test_firmware import VBoard
+    lab, side = lans.lab, lans.side
+    b = VBoard(lab)
+    lans.q = lambda *args: ctl(["--port", b.port, "--timeout", "3"], *args)
+    b.flash()
+    lease = b.wait_state("BOUND")["lease"]
+    address = lease["address"]
+    lans.check_armed()
+    lans.check_b_untouched()
+    lans.check_a_only_asked_for_its_own()
+    assert lans.check_client_saw_only_a()["address"] == address
+
+    def renew(n):
+        acks = len(lines(lab.log(lans.a), "ACK", lab.server_if))
+        lans.q("renew")
+        assert rig.wait_until(
+            lambda: len(lines(lab.log(lans.a), "ACK", lab.server_if)) > acks, 10), \
+            (lab.log(lans.a), side.log(lans.b), b.console()[-2000:])
+        st = b.wait_state("BOUND")
+        assert st["lease"]["address"] == address
+        stats = lans.q("stats")["client"]
+        assert stats["renew_ok"] == n, (stats, b.console()[-2000:])
+
+    lans.route_a_server_through_b()
+    renew(1)
+    lans.flap_other()
+    assert lans.q("state")["state"] == "BOUND"
+    lans.route_a_server_through_b()
+    renew(2)
+    lans.check_b_untouched()
+    lans.check_a_only_asked_for_its_own()
+    lans.check_client_saw_only_a()
+    assert address in b.lease_file() and "198.51.100." not in b.lease_file()
+    assert "198.51.100." not in b.console()
