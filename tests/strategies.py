@@ -2,8 +2,8 @@
 from hypothesis import strategies as st
 
 from dhcp4c.message import Message
-from dhcp4c.options import FIXED
-from dhcp4c.values import ADDR, ADDRS, FLAG, KINDS, S32, U8, U16, U32
+from dhcp4c.options import FIXED, ROUTES
+from dhcp4c.values import ADDR, ADDRS, FLAG, KINDS, S32, U8, U16, U32, encode_routes
 
 b4 = st.binary(min_size=4, max_size=4)
 
@@ -11,6 +11,9 @@ b4 = st.binary(min_size=4, max_size=4)
 def option_value(code, max_size=600, min_size=0):
     """A value of the right shape for options whose shape the codec enforces or types."""
     fixed = FIXED.get(code)
+    if code in ROUTES:
+        return st.lists(st.tuples(b4, st.integers(0, 32), b4), max_size=min(max_size, 252) // 9
+                        ).map(encode_routes)
     if fixed:
         return st.binary(min_size=fixed, max_size=fixed)
     kind = KINDS.get(code)

@@ -103,3 +103,18 @@ def test_the_script_environment_follows_the_table():
     assert env["staticroutes"] == "10.0.0.0/8 192.0.2.1" and env["search"] == "a.example example"
     assert env["sipsrv"] == "sip.example" and env["hostname"] == "board-7.example"
     assert env["timezone"] == "-3600" and env["routes"] == "10.0.0.0/192.0.2.1"
+
+
+def test_decode_checks_the_shape_of_every_option_a_script_reads_typed():
+    """options.FIXED (the sizes decode() enforces, on boards too) agrees with
+    the table's kinds, and covers every option with a udhcpc name and a
+    fixed-size kind: a misshapen one is then left out and counted where the
+    message is read, never silently skipped by a reader (issue 17, item 1)."""
+    from dhcp4c.options import FIXED, ROUTES
+    size = {V.ADDR: 4, V.U8: 1, V.FLAG: 1, V.U16: 2, V.U32: 4, V.S32: 4, V.ADDRS: 0}
+    for code, want in FIXED.items():
+        assert size[V.KINDS[code]] == want, code
+    for code, script, kind, _ in V.OPTIONS:
+        if script and kind in size:
+            assert code in FIXED, (code, script)
+    assert [c for c in V.KINDS if V.KINDS[c] == V.ROUTES] == list(ROUTES)

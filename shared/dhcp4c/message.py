@@ -256,8 +256,8 @@ def _parse_options(data, i, end, options, order, field, join=True, _look=_LOOK):
 _new = object.__new__
 
 # Options whose bad shape makes a message unusable (lease time, overload,
-# message type, server identifier); a bad one of any other fixed-size option
-# is dropped alone and named in Message.dropped.
+# message type, server identifier); a bad one of any other option that
+# options.check_fixed() knows is dropped alone and named in Message.dropped.
 _VITAL = (51, 52, 53, 54)
 
 
@@ -300,7 +300,7 @@ def decode(data):
             recheck |= _parse_options(data, 44, 108, options, order, "sname (overloaded)")
         options[52] = overload      # RFC 2132 §9.3: honoured in the options field only
         m._ov = ov
-    if recheck:
+    if recheck or 121 in options or 249 in options:    # routes: no size to look at
         for code in list(order):
             try:
                 check_fixed(code, options[code], OPTIONS_AT)

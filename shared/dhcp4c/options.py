@@ -9,9 +9,14 @@ and raises MalformedError on a bad shape.
 """
 from dhcp4c.errors import MalformedError
 
-# RFC 2132 fixed sizes that decode() enforces, because the client acts on them
-# (code -> exact length; 0 means "a non-zero multiple of 4").
-FIXED = {1: 4, 3: 0, 6: 0, 28: 4, 50: 4, 51: 4, 52: 1, 53: 1, 54: 4, 57: 2, 58: 4, 59: 4}
+# RFC 2132 sizes that decode() enforces (code -> exact length; 0 means "a
+# non-zero multiple of 4"): the options the client acts on, and those with a
+# fixed shape that a script or a board application reads, so that a bad one is
+# left out and counted once, where the message is read (docs/codec.md).
+FIXED = {1: 4, 2: 4, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 0, 13: 2, 16: 4, 23: 1,
+         26: 2, 28: 4, 41: 0, 42: 0, 44: 0, 50: 4, 51: 4, 52: 1, 53: 1, 54: 4, 57: 2,
+         58: 4, 59: 4, 132: 2, 133: 1, 150: 0, 211: 4}
+ROUTES = (121, 249)     # RFC 3442 classless routes; 249 is Microsoft's copy
 
 
 def check_len(code, value, ok, offset=0):
@@ -22,11 +27,34 @@ def check_len(code, value, ok, offset=0):
 
 
 def check_fixed(code, value, offset):
-    """Raise MalformedError if a fixed-size option has the wrong length."""
+    """Raise MalformedError if an option of FIXED or ROUTES has the wrong shape."""
     want = FIXED.get(code)
     if want is not None:
         n = len(value)
         check_len(code, value, n == want if want else n and not n & 3, offset)
+    elif code in ROUTES:
+        routes(value, code)
+
+
+def routes(value, code=121):
+    """RFC 3442 §3: [(dest4, prefix length, router4)], the destination
+    zero-filled to 4 bytes. A prefix over 32 or a route cut short is
+    malformed."""
+    out = []
+    i = 0
+    n = len(value)
+    while i < n:
+        width = value[i]
+        if width > 32:
+            raise MalformedError("option {}".format(code), i,
+                                 "prefix length {} > 32".format(width))
+        sig = (width + 7) >> 3
+        if i + 5 + sig > n:
+            raise MalformedError("option {}".format(code), i, "route runs past the end")
+        dest = bytes(value[i + 1:i + 1 + sig]) + b"\x00" * (4 - sig)
+        out.append((dest, width, bytes(value[i + 1 + sig:i + 5 + sig])))
+        i += 5 + sig
+    return out
 
 
 def uint(value):

@@ -17,6 +17,7 @@ tests, and option()/routes()/search() below for a decoded Message, use it.
 from dhcp4c import const
 from dhcp4c.errors import MalformedError
 from dhcp4c.options import check_len, encode_name, split4, text, uint
+from dhcp4c.options import routes as decode_routes   # RFC 3442: the board reads it too
 
 # Value kinds: what value() makes of an option's bytes.
 ADDR = const(1)       # one IPv4 address (4 bytes)
@@ -195,26 +196,8 @@ def code(text):
     return n if 0 < n < 255 else None
 
 
-def decode_routes(value):
-    """RFC 3442 §3: [(dest4, prefixlen, router4)]; the destination is zero-filled."""
-    out = []
-    i = 0
-    n = len(value)
-    while i < n:
-        width = value[i]
-        if width > 32:
-            raise MalformedError("option 121", i, "prefix length {} > 32".format(width))
-        sig = (width + 7) >> 3
-        if i + 1 + sig + 4 > n:
-            raise MalformedError("option 121", i, "route runs past the end")
-        dest = bytes(value[i + 1:i + 1 + sig]) + b"\x00" * (4 - sig)
-        out.append((dest, width, bytes(value[i + 1 + sig:i + 5 + sig])))
-        i += 5 + sig
-    return out
-
-
 def encode_routes(routes):
-    """The inverse of decode_routes (for servers in tests and for -x)."""
+    """The inverse of decode_routes (options.routes), for servers in tests and for -x."""
     out = bytearray()
     for dest, width, router in routes:
         out.append(width & 0xFF)
@@ -342,7 +325,7 @@ def value(code, raw):
     if kind == CODES:
         return list(raw)
     if kind == ROUTES:
-        return decode_routes(raw)
+        return decode_routes(raw, code)
     if kind == DOMAINS:
         return decode_domains(raw)
     if kind == FQDN:

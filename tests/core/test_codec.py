@@ -245,13 +245,31 @@ def test_a_malformed_optional_option_is_dropped_alone():
     routers, DNS, broadcast, T1, T2...) with a bad length is left out of the
     decoded message and named in m.dropped; the rest of the message stands."""
     for code, size in ((1, 3), (1, 5), (3, 0), (3, 6), (6, 2), (28, 8), (50, 3), (57, 1),
-                       (58, 8), (59, 3)):
+                       (58, 8), (59, 3), (42, 5), (26, 1), (2, 2), (23, 2), (150, 0)):
         opt = "{:02x}{:02x}".format(code, size) + "01" * size
         m = decode(_with_options("350105" + "3604c0000201" + opt + "0f03616263" + "ff"))
         assert code not in m.options and code not in m.order, code
         assert m.dropped == [(code, "length {} is wrong for this option".format(size))], code
         assert m.msg_type == 5 and m.addr(54) == unhex("c0000201") and m.text(15) == "abc"
     assert decode(encode(_reply())).dropped is None
+
+
+def test_malformed_classless_routes_are_dropped_alone():
+    """RFC 3442 routes (121, and Microsoft's 249) have no fixed size: their
+    shape is read whole. A prefix over 32 or a route cut short costs the
+    option; good routes beside it in another option stand."""
+    good = "7906" + "08" + "0a" + "c0000201"                  # 10.0.0.0/8 via 192.0.2.1
+    for bad, why in (("7906" + "21" + "0a" * 5, "prefix length 33 > 32"),
+                     ("f904" + "18" + "0a0000", "route runs past the end")):
+        m = decode(_with_options("350105" + "3604c0000201" + good + bad + "ff"))
+        code = int(bad[:2], 16)
+        if code == 121:
+            assert 121 not in m.options
+        else:
+            assert m.options[121] == unhex(good[4:]) and 249 not in m.options
+        assert m.dropped == [(code, why)], m.dropped
+    m = decode(_with_options("350105" + "3604c0000201" + good + "ff"))
+    assert m.dropped is None and m.options[121] == unhex(good[4:])
 
 
 def test_option_52_inside_file_or_sname_is_ignored():
