@@ -32,7 +32,13 @@ What it does (an adapter: every protocol decision is dhcp4c.client's):
 - the control protocol (dhcpctl) only when the application asks: serve();
 - an exception inside a step is reported (log, control `error` event) and
   the step retried BACKOFF_MS later; a NIC refusing the leased address is
-  retried after 1, 2, 4 ... 64 s while the lease is kept.
+  retried after 1, 2, 4 ... 64 s while the lease is kept;
+- a socket that a send or a read finds dead (the interface deleted or
+  taken away and given back: ENODEV, EBADF ...) is closed and opened again
+  once the NIC has a link, at once, then after 1, 2, 4 ... 16 s while that
+  fails; the client hears link_down / link_up meanwhile, so the core
+  decides what follows (the lease kept while valid, INIT-REBOOT after).
+  Counted in `link_stats` (the control channel's `stats` "link").
 Under asyncio, run() is three small tasks: one waits on the socket, one on
 the control stream, one sleeps until the next deadline; none holds the loop
 for more than one datagram or one control read.
@@ -58,6 +64,12 @@ BACKOFF_MS = 1000       # a step that raised is tried again after this
 APPLY_FIRST_MS = 1000   # the NIC refused the address: first retry ...
 APPLY_MAX_MS = 64000    # ... doubling up to this (as RFC 2131 §4.1's 64 s)
 MAX_DATAGRAMS = 8       # read by one poll() at most, so it returns in bounded time
+SOCK_FIRST_MS = 1000    # the socket could not be opened again: first retry ...
+SOCK_MAX_MS = 16000     # ... doubling up to this
+# errno values (Linux's, which MicroPython's own errno uses on every port)
+# that say the socket, not one datagram, is gone: EBADF, ENXIO, ENODEV,
+# ENETDOWN. EAGAIN and the rest leave it open.
+_DEAD = (9, 6, 19, 100)
 SO_BINDTODEVICE = 25    # Linux; only with bind_device
 NTP_SERVERS = 42        # RFC 2132 §8.3
 
@@ -138,7 +150,8 @@ class DHCP:
                  vendor_class, prl, max_size, extra, tries, timeout, ...)
 
     Read: lease (a Lease while the NIC has the address, else None), state
-    (the client's state name), client (the dhcp4c.client.Client), errors.
+    (the client's state name), client (the dhcp4c.client.Client), errors,
+    link_stats (socket_errors: the socket found dead; reopened; reopen_failed).
     Lease events: on_lease = fn(kind, lease), kind "acquired", "renewed",
     "changed" or "lost", called for each; under asyncio also await event().
     With confirm=True a new lease first comes as "granted", not yet on the
@@ -161,17 +174,23 @@ class DHCP:
         self.last_event = None      # (kind, lease) of the last lease event
         self.errors = 0
         self.apply_failed = 0       # times the NIC refused an address
+        self.link_stats = {"socket_errors": 0, "reopened": 0, "reopen_failed": 0}
         self._last = time.ticks_ms()
         self._now = 0
         self._sock = None
         self._poller = None
-        self._link = None
+        self._link = None           # the NIC's link, as last read
+        self._up = True             # what the client last heard: link and a socket
         self._link_at = 0
+        self._lost_at = None        # the socket died: closed, reopened from then on
+        self._lost_wait = 0
+        self._task = None           # run()'s reader of the socket
         self._retry_at = None       # a step raised: nothing but the retry until then
         self._apply = None          # core lease the NIC refused, applied again at _apply_at
         self._apply_kind = None     # and the event the application hears when it takes
         self._apply_at = 0
         self._apply_wait = 0
+        self._reapply = False       # the link went down: the NIC may have lost the address
         self._lease_text = None     # what lease_file holds
         self._rx_size = max(576, self.client.config.max_size or 576)
         self.ctl = None             # dhcp4c.control.Controller, once serve() is called
@@ -258,9 +277,7 @@ class DHCP:
         address and lease_file keeps the lease, as udhcpc leaves them on exit
         without -R: the next start asks for it again (INIT-REBOOT)."""
         self._running = False
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        self._close()
 
     # -- the control channel ----------------------------------------------------
     def serve(self, rx=None, tx=None):
@@ -271,6 +288,7 @@ class DHCP:
         port leaves the byte to us (the unix board's raw pty)."""
         from dhcp4c.control import Controller
         self.ctl = Controller(self.client, firmware=VERSION, board=self.name)
+        self.ctl.link = self.link_stats      # `stats`' "link"; its reset zeroes ours
         self._rx = rx or sys.stdin
         self._rb = getattr(self._rx, "buffer", self._rx)
         tx = tx or sys.stdout
@@ -324,12 +342,12 @@ class DHCP:
     def _start(self):
         """Open the socket (again, after stop()), and the first time bring
         the NIC up and start the client; a step that raised is redone."""
-        if self._sock is None:
+        if self._sock is None and self._lost_at is None:
             self._open()
         if not self._started:
             now = self.clock()
             dhcpnic.up(self.nic, self.hostname)
-            self._link = dhcpnic.link(self.nic, self.link_fn)
+            self._link = self._up = dhcpnic.link(self.nic, self.link_fn)
             self._link_at = now + LINK_MS
             self.client.start(now, self._load(now))
             self._started = True
@@ -351,10 +369,60 @@ class DHCP:
             s.close()           # retried a second later: no socket left behind
             raise
         self._sock = s
-        self._poller = select.poll()
+        if self._poller is None:        # one for good: the control stream stays on it
+            self._poller = select.poll()
+            if self._cpoll is not None:
+                self._poller.register(self._rx, select.POLLIN)
         self._poller.register(s, select.POLLIN)
-        if self.ctl is not None:
-            self._poller.register(self._rx, select.POLLIN)
+
+    def _close(self):
+        """Close the socket: run()'s reader of it cancelled and poll()'s
+        poller told first (both hold its fd, which the next socket may get)."""
+        s = self._sock
+        if s is None:
+            return
+        self._sock = None
+        t = self._task
+        self._task = None
+        if t is not None:
+            try:
+                t.cancel()
+            except RuntimeError:    # stop() from the reader's own callback: it ends itself
+                pass
+        try:
+            self._poller.unregister(s)
+        except (KeyError, OSError, AttributeError):
+            pass
+        s.close()
+
+    def _lost(self, exc, now):
+        """A send or a read found the socket dead (errno in _DEAD): closed
+        and reopened by the next step (_service), not here, where a datagram
+        or run()'s reader may still be using it."""
+        if self._lost_at is None:
+            self._lost_at = now
+            self.link_stats["socket_errors"] += 1
+            self._report(exc)
+
+    def _reopen(self, now):
+        """The socket died: close it and, while the NIC has a link, open it
+        again; when that fails, retry after SOCK_FIRST_MS doubling to SOCK_MAX_MS."""
+        self._close()
+        if not self._link:
+            return                  # tried again once the link is back
+        try:
+            self._open()
+        except Exception as exc:
+            w = self._lost_wait
+            w = SOCK_FIRST_MS if not w else min(w * 2, SOCK_MAX_MS)
+            self._lost_wait = w
+            self._lost_at = now + w
+            self.link_stats["reopen_failed"] += 1
+            self._report(exc)
+            return
+        self._lost_at = None
+        self._lost_wait = 0
+        self.link_stats["reopened"] += 1
 
     # -- one step -----------------------------------------------------------------
     def poll(self, wait=0):
@@ -368,7 +436,7 @@ class DHCP:
                 if now < self._retry_at:
                     return self._retry_at - now
                 self._retry_at = None
-            if not self._started or self._sock is None:
+            if not self._started or self._sock is None and self._lost_at is None:
                 self._start()
             due = self._service()
             if wait:
@@ -396,12 +464,13 @@ class DHCP:
         if now >= self._link_at:
             self._link_at = now + LINK_MS
             link = dhcpnic.link(self.nic, self.link_fn)
-            if link != self._link:
-                self._link = link
-                if link:
-                    self.client.link_up(now)
-                else:
-                    self.client.link_down(now)
+            if link and not self._link and self._lost_at is not None:
+                self._lost_at = now         # the link is back: reopen at once
+            self._link = link
+        self._tell(now)
+        if self._lost_at is not None and self._link and now >= self._lost_at:
+            self._reopen(now)
+            self._tell(now)
         if self._apply is not None and now >= self._apply_at:
             self._try_apply(self._apply, now, self._apply_kind)
         now = self.clock()
@@ -413,14 +482,32 @@ class DHCP:
             due = dl
         if self._apply is not None and self._apply_at < due:
             due = self._apply_at
+        if self._lost_at is not None and self._link and self._lost_at < due:
+            due = self._lost_at
         return max(0, due - now)
+
+    def _tell(self, now):
+        """The client hears of the link going down or up; a dead socket is
+        a link down to it (it sends nothing, keeps its lease while valid)."""
+        up = self._link and self._lost_at is None
+        if up != self._up:
+            self._up = up
+            if up:
+                self.client.link_up(now)
+            else:
+                self._reapply = True
+                self.client.link_down(now)
 
     def _recv(self, most):
         """Read up to `most` waiting datagrams; True when there may be more."""
         for _ in range(most):
+            if self._sock is None or self._lost_at is not None:
+                return False
             try:
                 data, addr = self._sock.recvfrom(self._rx_size)
-            except OSError:         # EAGAIN: nothing more
+            except OSError as e:    # EAGAIN: nothing more
+                if e.args and e.args[0] in _DEAD:
+                    self._lost(e, self.clock())
                 return False
             now = self.clock()
             self.client.receive(data, now, _src(addr))
@@ -443,6 +530,8 @@ class DHCP:
                     self._sock.sendto(payload, socket.getaddrinfo(addr_str(dst), 67)[0][-1])
             except OSError as e:
                 c.send_failed(now, "OSError {}".format(e.args[0] if e.args else ""))
+                if e.args and e.args[0] in _DEAD:
+                    self._lost(e, now)
         while True:
             e = c.next_event()
             if e is None:
@@ -461,6 +550,7 @@ class DHCP:
         t = e.type
         if t == events.LEASE_ACQUIRED or t == events.LEASE_CHANGED:
             self._apply_wait = 0
+            self._reapply = False
             self._save(e.lease.to_text(now, self._wall()))
             self._try_apply(e.lease, now,
                             "acquired" if t == events.LEASE_ACQUIRED else "changed")
@@ -468,6 +558,9 @@ class DHCP:
             self._save(e.lease.to_text(now, self._wall()))
             if self._apply is not None:
                 self._apply = e.lease          # still refused: retry with the new times
+            elif self._reapply:                # an interface taken away and given back
+                self._reapply = False          # comes back without its address
+                self._try_apply(e.lease, now, "renewed")
             else:
                 self._lease_event("renewed", e.lease)
         elif t == events.LEASE_LOST:
@@ -553,13 +646,14 @@ class DHCP:
         Returns after stop()."""
         asyncio = self._asyncio()
         self._running = True
-        while (not self._started or self._sock is None) and self._running:
+        while (not self._started or self._sock is None and self._lost_at is None) \
+                and self._running:
             try:
                 self._start()
             except Exception as exc:
                 self._report(exc)
                 await asyncio.sleep_ms(BACKOFF_MS)
-        readers = [asyncio.create_task(self._reader(self._sock, self._on_datagram))]
+        readers = []
         served = None
         try:
             while self._running:
@@ -571,10 +665,15 @@ class DHCP:
                 except Exception as exc:
                     self._report(exc)
                     wait = BACKOFF_MS
+                if self._task is None and self._sock is not None:   # at start, after a reopen
+                    self._task = asyncio.create_task(self._reader(self._sock, self._on_datagram))
                 await asyncio.sleep_ms(wait)
         finally:
             for t in readers:
                 t.cancel()
+            if self._task is not None:
+                self._task.cancel()
+                self._task = None
 
     def _asyncio(self):
         """asyncio, imported on first use (a superloop never pays for it),
@@ -591,7 +690,7 @@ class DHCP:
         """Wait until `stream` is readable, then handler(); for ever, or
         until the control stream ends."""
         queue = self._asyncio().core._io_queue
-        while stream is self._sock or self._cpoll is not None:
+        while stream is self._sock or stream is self._rx and self._cpoll is not None:
             await _readable(queue, stream)
             try:
                 handler()
