@@ -71,7 +71,8 @@ def parse_ip_udp(packet, check_udp=True):
     """(src4, dst4, sport, dport, payload) of one IPv4/UDP packet.
 
     Raises MalformedError for a bad version or header length, a wrong IP
-    header checksum, a fragment, a protocol other than UDP, inconsistent
+    header checksum, a fragment, a protocol other than UDP, IP options that
+    do not parse (RFC 791 §3.1: an option's length past the header), inconsistent
     lengths, or (when check_udp) a wrong non-zero UDP checksum. A UDP
     checksum of zero means "not computed" (RFC 768) and is accepted; pass
     check_udp=False when the kernel says it has not filled it in yet.
@@ -94,6 +95,21 @@ def parse_ip_udp(packet, check_udp=True):
         raise MalformedError("ip fragment", 6, "fragments are not reassembled")
     if packet[9] != PROTO_UDP:
         raise MalformedError("ip protocol", 9, "{} is not UDP".format(packet[9]))
+    # RFC 791 options: END, NOP, or type, length (>= 2), data within the
+    # header. The IP layer drops a packet whose options do not parse
+    # (ip_options_compile on Linux); read straight off a packet socket, it
+    # must be dropped here too, else a rogue's reply would get in this way.
+    i = IP_HEADER
+    while i < ihl:
+        t = packet[i]
+        if t == 0:
+            break
+        if t == 1:
+            i += 1
+            continue
+        if i + 1 >= ihl or packet[i + 1] < 2 or i + packet[i + 1] > ihl:
+            raise MalformedError("ip options", i, "option {} does not fit the header".format(t))
+        i += packet[i + 1]
     udp = packet[ihl:total]
     ulen = (udp[4] << 8) | udp[5]
     if ulen < UDP_HEADER or ulen > len(udp):

@@ -67,6 +67,28 @@ def test_ip_options_are_skipped_and_link_padding_ignored():
     assert parse_ip_udp(pkt + bytes(18))[4] == PAYLOAD
 
 
+def _with_raw_options(pkt, opts):
+    # Insert IP options `opts` (a multiple of 4 bytes), checksum redone.
+    out = bytearray(pkt[:20] + opts + pkt[20:])
+    out[0] = 0x45 + len(opts) // 4
+    out[2] = len(out) >> 8
+    out[3] = len(out) & 0xFF
+    return _resum(out, 20 + len(opts))
+
+
+def test_ip_options_that_do_not_parse_are_rejected():
+    # A rogue's reply with a checksum that adds up but options no IP layer
+    # would take (record route 39 bytes long in a 4-byte option area, a
+    # length below 2, a type without its length byte) is dropped.
+    pkt = build_ip_udp(SRC, BCAST, 67, 68, PAYLOAD)
+    for opts in (unhex("07270400"), unhex("07010000"), unhex("07000000"), unhex("01010194")):
+        err = raises(MalformedError, parse_ip_udp, _with_raw_options(pkt, opts))
+        assert err.field == "ip options", (opts, err)
+    # Well-formed ones are taken: router alert (RFC 2113), NOPs, END then junk.
+    for opts in (unhex("0101940400000000"), unhex("00ffffff"), unhex("94040000")):
+        assert parse_ip_udp(_with_raw_options(pkt, opts))[4] == PAYLOAD, opts
+
+
 def _reframe(pkt, at, value):
     """Change one header byte and fix the header checksum so only that differs."""
     out = bytearray(pkt)
