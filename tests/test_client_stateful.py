@@ -76,9 +76,11 @@ class ClientMachine(RuleBasedStateMachine):
         self.state = S.STOPPED
         self.held = False
         self.n_datagrams = 0
+        self.resend = False      # the next call's datagram is link_up's resend
 
     # -- helpers -------------------------------------------------------------
-    def drain(self, was_tick):
+    def drain(self, was_tick, resend=False):
+        """resend: the datagram (link_up's) is sent again off the schedule."""
         VISITED.add(self.c.state)
         last = None
         while True:
@@ -92,7 +94,8 @@ class ClientMachine(RuleBasedStateMachine):
             self.sent.append(m)
             self.sent = self.sent[-8:]
             key = (m.xid, m.msg_type)
-            self.count[key] = self.count.get(key, 0) + 1
+            if not resend:
+                self.count[key] = self.count.get(key, 0) + 1
             self.n_datagrams += 1
             last = m
         while True:
@@ -112,7 +115,7 @@ class ClientMachine(RuleBasedStateMachine):
                 assert self.held
                 self.held = False
         assert self.state == self.c.state
-        if last is not None:
+        if last is not None and not resend:
             self.check_interval(last)
 
     def check_interval(self, m):
@@ -141,7 +144,8 @@ class ClientMachine(RuleBasedStateMachine):
         except UsageError:
             return False
         finally:
-            self.drain(False)
+            self.drain(False, resend=self.resend)
+            self.resend = False
         return True
 
     # -- rules ---------------------------------------------------------------
@@ -245,6 +249,8 @@ class ClientMachine(RuleBasedStateMachine):
         self.c.tick(self.now)            # run due timers first: the state is then stable
         self.drain(True)
         before = self.c.state
+        self.resend = (cmd == "link_up" and self.c.lease is None
+                       and before in (S.SELECTING, S.REQUESTING, S.REBOOTING))
         ok = self.call(getattr(self.c, cmd), self.now)
         allowed = {"renew": S.CMD_RENEW, "rebind": S.CMD_REBIND, "release": S.CMD_RELEASE,
                    "restart": S.CMD_RESTART, "decline": S.CMD_DECLINE,

@@ -15,6 +15,7 @@ first DISCOVER is on the wire and hears every event from then on; the
 socket that serves it (control) opens at the first quiet moment, so neither
 is on the way to a lease.
 """
+import errno
 import posix
 import select
 import sys
@@ -155,7 +156,10 @@ class Daemon:
         except OSError as e:
             self.counters["send_errors"] += 1
             self.client.send_failed(now, str(e))
-            self.close_packet(now)
+            # No carrier yet (ENOBUFS), or the link down: the socket is fine
+            # and the next retransmission may pass. Anything else: reopen it.
+            if e.errno not in (errno.ENOBUFS, errno.ENETDOWN):
+                self.close_packet(now)
 
     def read_packet(self, now):
         while self.pkt is not None:
@@ -210,7 +214,11 @@ class Daemon:
                 if up and not self.link_up:
                     self.link_up = True
                     self.log("link up")
+                    # A reply to what went out before the carrier may be
+                    # waiting: read it before the socket is made afresh.
+                    self.read_packet(now)
                     self.close_packet(now, backoff=False)
+                    self.reopen_at = None       # at once, whatever the back-off was
                     self.ensure_packet(now)
                     self.client.link_up(now)
                 elif not up and self.link_up:

@@ -65,6 +65,8 @@ from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BAD_SERVER_ID,
 
 _MAX_QUEUE = const(32)
 _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
+# Getting a lease, none in use yet: a carrier change does not pause these (link_down).
+_ACQUIRING = (S.INIT, S.SELECTING, S.REQUESTING, S.REBOOTING)
 
 DEFAULT_PRL = (1, 3, 6, 15, 26, 28, 42, 51, 54, 58, 59, 119, 121)
 
@@ -438,11 +440,18 @@ class Client:
         self._deadline = now + timers.DECLINE_WAIT
 
     def link_down(self, now):
-        """Carrier lost: stop sending; a held lease is kept until it expires."""
+        """Carrier lost. A lease in use (or granted) is paused in LINK_DOWN:
+        nothing is sent, the lease is kept until it expires. While none is
+        (INIT, SELECTING, REQUESTING, REBOOTING from a stored lease) the
+        exchange goes on: a message into a link without carrier is harmless,
+        and a link just brought up reports its carrier late (Linux batches
+        the notice, up to about a second) - after the first reply, often."""
         self._clock(now)
         self._advance(now)
         st = self.state
         if st == S.STOPPED or st == S.LINK_DOWN:
+            return
+        if st in _ACQUIRING and self.lease is None:
             return
         if st == S.INFORMING:
             self._set_state(now, S.STOPPED, S.DOWN)
@@ -453,10 +462,19 @@ class Client:
         self._set_state(now, S.LINK_DOWN, S.DOWN)
 
     def link_up(self, now):
-        """Carrier back: INIT-REBOOT to confirm a lease still valid, else INIT."""
+        """Carrier back: INIT-REBOOT to confirm a lease still valid, else INIT.
+        Carrier during an exchange that went on without it: its message is
+        sent again now (same xid, same schedule), as the first may have gone
+        nowhere."""
         self._clock(now)
         self._advance(now)
-        if self.state != S.LINK_DOWN:
+        st = self.state
+        if st in _ACQUIRING and st != S.INIT and self.lease is None:
+            tries, deadline = self._tries, self._deadline
+            self._transmit(now)
+            self._tries, self._deadline = tries, deadline
+            return
+        if st != S.LINK_DOWN:
             return
         cand = self.lease if self.lease is not None else self._reboot
         if cand is not None and not cand.expired(now):

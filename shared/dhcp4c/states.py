@@ -36,9 +36,11 @@ dhcp4c.diagram.to_dot() draws it (docs/state-machine.md is generated from it).
                                                           lease
     REBOOTING     REBOOTING         -                     broadcasts REQUEST for the stored
                                                           address (option 50, no server id)
-    LINK_DOWN     (not in fig. 5)   -                     carrier lost: nothing is sent;
-                                                          the lease is kept until it expires;
-                                                          link up -> INIT-REBOOT
+    LINK_DOWN     (not in fig. 5)   -                     carrier lost with a lease in use
+                                                          or granted: nothing is sent; the
+                                                          lease is kept until it expires;
+                                                          link up -> INIT-REBOOT. Without
+                                                          one, the exchange goes on instead
     INFORMING     (§3.4, no state)  -                     DHCPINFORM for an address
                                                           configured by other means
     release (the seed's SendRelease) is the edge to STOPPED labelled "release":
@@ -105,13 +107,11 @@ for _t in (
 
     (INIT, SELECTING, DISCOVER),
     (INIT, STOPPED, RELEASE),
-    (INIT, LINK_DOWN, DOWN),
 
     (SELECTING, REQUESTING, OFFER),
     (SELECTING, INIT, NO_OFFER),
     (SELECTING, INIT, RESTART),
     (SELECTING, STOPPED, RELEASE),
-    (SELECTING, LINK_DOWN, DOWN),
 
     (REQUESTING, BOUND, ACK),
     (REQUESTING, GRANTED, ACK),      # Config(confirm=True): the caller checks first
@@ -119,7 +119,6 @@ for _t in (
     (REQUESTING, INIT, NO_ACK),
     (REQUESTING, INIT, RESTART),
     (REQUESTING, STOPPED, RELEASE),
-    (REQUESTING, LINK_DOWN, DOWN),
 
     (GRANTED, BOUND, ACCEPT),
     (GRANTED, INIT, DECLINE),
@@ -166,7 +165,7 @@ for _t in (
     (REBOOTING, INIT, EXPIRED),
     (REBOOTING, INIT, RESTART),
     (REBOOTING, STOPPED, RELEASE),
-    (REBOOTING, LINK_DOWN, DOWN),
+    (REBOOTING, LINK_DOWN, DOWN),    # a held lease's, after a flap; a stored one goes on
 
     (LINK_DOWN, INIT, UP),
     (LINK_DOWN, INIT_REBOOT, UP),

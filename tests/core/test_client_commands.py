@@ -339,20 +339,34 @@ def test_link_up_reboot_unanswered_keeps_valid_lease():
     assert r.c.next_deadline() == 1800000
 
 
-def test_link_down_during_selecting_and_idempotent():
-    r, _ = selecting()
-    r.c.link_up(0)                                 # not down: nothing
+def test_link_down_without_a_lease_in_use_does_not_stop_the_exchange():
+    """Issue 16: a link just brought up reports its carrier late; an
+    exchange that holds no lease goes on through link down, and carrier up
+    sends its message again at once, same xid, same schedule."""
+    for make in (selecting, requesting, rebooting):
+        r, first = make()
+        st, dl = r.c.state, r.c.next_deadline()
+        r.log()
+        r.c.link_down(0)
+        r.c.link_down(0)
+        assert r.c.state == st and r.c.next_deadline() == dl and r.log() == []
+        r.c.link_up(100)                         # carrier: the message again, now
+        again = r.sent()
+        assert len(again) == 1 and again[0][0].xid == first.xid
+        assert again[0][0].msg_type == first.msg_type and r.c.next_deadline() == dl
+        assert r.c.state == st and r.log() == []
+        r.at(dl)                                 # and the schedule goes on
+        assert len(r.sent()) == 1 or r.c.state != st
+    r, d = selecting()
     r.c.link_down(0)
-    r.c.link_down(0)
-    assert r.c.state == S.LINK_DOWN and r.c.next_deadline() is None
-    r.sent()
-    r.log()
-    r.c.link_up(10)
-    assert r.log() == ["LINK_DOWN>INIT link up", "INIT>SELECTING send DISCOVER"]
-    r, _ = rebooting()                             # the stored lease survives a flap
-    r.c.link_down(0)
-    r.c.link_up(0)
+    r.recv(SRV.offer(d))                         # the reply to the first DISCOVER
+    assert r.c.state == S.REQUESTING
+    r, _ = bound()                               # a lease in use pauses
+    r.c.link_down(r.now)
+    r.c.link_up(r.now)
     assert r.c.state == S.REBOOTING
+    r.c.link_down(r.now)                         # ...in REBOOTING too (a held lease)
+    assert r.c.state == S.LINK_DOWN and r.c.next_deadline() is not None
     r = Run()
     r.c.link_down(0)
     assert r.c.state == S.STOPPED
