@@ -49,7 +49,9 @@ OPTIONS
     -R, --release           release the lease on exit (SIGTERM, -q)
     -p, --pidfile FILE      write the daemon's pid to FILE
     -t, --retries N         DISCOVERs per round (default 3)
-    -T, --timeout SEC       seconds between them (default 3)
+    -T, --timeout SEC       a fixed SEC seconds between them, as udhcpc;
+                            without -T, RFC 2131's back-off: 4, 8, 16,
+                            32, 64 s, each +-1 s at random
     -A, --tryagain SEC      wait after a failed round (default 20)
     -a, --arping[=MSEC]     ARP-probe the offered address (RFC 5227) for
                             MSEC ms (default 2000); in use -> DECLINE
@@ -145,7 +147,7 @@ def manifest_default_ip(text):
 def parse_args(argv):
     """udhcpc's flags -> dict. Raises Usage("one line") on a bad flag or value."""
     o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
-         "s": None, "r": None, "t": 3, "T": 3, "A": 20, "O": [], "x": [], "a": None,
+         "s": None, "r": None, "t": 3, "T": None, "A": 20, "O": [], "x": [], "a": None,
          "leasefile": None, "control": None, "help": False}
     for f in SHORT_FLAG:
         o[f] = False
