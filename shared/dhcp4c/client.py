@@ -68,7 +68,7 @@ _BUF_SIZE = const(576)  # RFC 2131 §2: every host accepts 576-byte messages
 # Getting a lease, none in use yet: a carrier change does not pause these (link_down).
 _ACQUIRING = (S.INIT, S.SELECTING, S.REQUESTING, S.REBOOTING)
 
-DEFAULT_PRL = (1, 3, 6, 15, 26, 28, 42, 51, 54, 58, 59, 119, 121)
+DEFAULT_PRL = (1, 3, 6, 15, 26, 28, 42, 51, 54, 58, 59, 119, 121, 249)
 
 
 class Config:
