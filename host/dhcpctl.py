@@ -318,6 +318,20 @@ def dur(ms):
 def fmt_state(r):
     lines = ["state     {}  (for {})".format(r["state"], dur(r["in_state_ms"]))]
     l = r.get("lease")
+    info = r.get("informed")
+    if not l and info:      # DHCPINFORM's parameters: no lease, no times
+        lines += [
+            "informed  {}/{}  (DHCPINFORM: no lease)".format(info["address"],
+                                                            info["mask"] or "?"),
+            "routers   {}".format(", ".join(info["routers"]) or "-"),
+            "dns       {}".format(", ".join(info["dns"]) or "-"),
+            "domain    {}".format(info["domain"] or "-"),
+            "server    {} (from {})".format(info["server_id"], info["server_addr"]),
+        ]
+        if info.get("options"):
+            lines.append("options:")
+            lines += fmt_options(info["options"])
+        return "\n".join(lines)
     if not l:
         lines.append("lease     none")
         return "\n".join(lines)
@@ -537,6 +551,8 @@ def parse_args(argv):
     e.add_argument("--count", type=int, default=0, help="stop after N events")
     w = sub.add_parser("watch", help="live view")
     w.add_argument("--once", action="store_true", help="draw once and exit")
+    i = sub.add_parser("inform", help="DHCPINFORM for an address configured by other means")
+    i.add_argument("address")
     f = sub.add_parser("fsm")
     f.add_argument("--dot", action="store_true", required=True)
     return p.parse_args(argv)
@@ -584,6 +600,8 @@ def run(a):
         args = None
         if a.command == "stats" and a.reset:
             args = {"reset": True}
+        if a.command == "inform":
+            args = {"address": a.address}
         if a.command == "config":
             new = {}
             for k in ("hostname", "client_id", "requested"):

@@ -27,7 +27,7 @@ SYNOPSIS
     dhcpc [-fbnqRBCSo] [-i IFACE] [-r IP] [-s PROG] [-p PIDFILE]
           [-c CLIENTID] [-H|-h HOSTNAME] [-V VENDOR] [-F NAME]
           [-t N] [-T SEC] [-A SEC] [-a[MSEC]] [-O OPT]... [-x OPT:VAL]...
-          [--leasefile FILE] [--control PATH]
+          [--leasefile FILE] [--control PATH] [--inform IP]
 
 OPTIONS
     -i, --interface IFACE   interface to configure (default eth0)
@@ -67,6 +67,11 @@ OPTIONS
     --control PATH          serve the control protocol (dhcpctl) on this
                             Unix socket, mode 0600 (default
                             /run/dhcpc/IFACE.sock; '' for none)
+    --inform IP             IP is configured by other means: only ask for
+                            the network's parameters (DHCPINFORM, RFC 2131
+                            §3.4) and run the script with `inform`; no
+                            lease is taken. SIGUSR1 asks again. -q exits
+                            once answered, -n with 1 when nobody answers
     --halp, --help          this text
 
 SIGNALS
@@ -99,7 +104,7 @@ LONG = {
     "release": "R", "script": "s", "timeout": "T", "retries": "t", "tryagain": "A",
     "syslog": "S", "request-option": "O", "no-default-options": "o", "foreground": "f",
     "background": "b", "broadcast": "B", "arping": "a", "leasefile": "leasefile",
-    "control": "control",
+    "control": "control", "inform": "inform",
     "halp": "help", "help": "help",
 }
 
@@ -148,7 +153,7 @@ def parse_args(argv):
     """udhcpc's flags -> dict. Raises Usage("one line") on a bad flag or value."""
     o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
          "s": None, "r": None, "t": 3, "T": None, "A": 20, "O": [], "x": [], "a": None,
-         "leasefile": None, "control": None, "help": False}
+         "leasefile": None, "control": None, "inform": None, "help": False}
     for f in SHORT_FLAG:
         o[f] = False
     r_given = False
@@ -232,6 +237,13 @@ def parse_args(argv):
                     i += 1
                 if key in ("leasefile", "control"):
                     o[key] = v
+                elif key == "inform":
+                    try:
+                        o[key] = parse_addr(v) if v != "-" else None
+                    except ValueError:
+                        o[key] = None
+                    if o[key] is None:
+                        raise Usage("--inform: not an IPv4 address: {!r}".format(v))
                 else:
                     value(key, v)
             continue

@@ -4,11 +4,12 @@ It polls the packet, UDP and netlink sockets (linux), the ARP probe (arp),
 a signal wakeup pipe and any extra fds in `handlers` (the control socket);
 feeds the Client datagrams, link changes, signals and the time; sends what
 the Client hands back and turns its events into script runs (script) - the
-udhcpc actions deconfig|bound|renew|nak|leasefail, waited for, argv only,
-values only in the environment. It keeps the lease file (INIT-REBOOT after a
-restart), the pidfile, forks once bound (or at once with -b after a failed
-round), exits on SIGTERM or with -q/-n. With -a it probes a granted lease by
-ARP (the client waits in GRANTED) and accepts or declines it.
+udhcpc actions deconfig|bound|renew|nak|leasefail (and `inform` with
+--inform), waited for, argv only, values only in the environment. It keeps
+the lease file (INIT-REBOOT after a restart), the pidfile, forks once
+bound (or at once with -b after a failed round), exits on SIGTERM or with
+-q/-n. With -a it probes a granted lease by ARP (the client waits in
+GRANTED) and accepts or declines it.
 
 The control protocol's Controller (dhcp4c.control) is made as soon as the
 first DISCOVER is on the wire and hears every event from then on; the
@@ -352,6 +353,8 @@ class Daemon:
         elif t == E.NAK_RECEIVED:
             self.log("received NAK from {}".format(addr_str(e.server_id)), "warning")
             self.run_script("nak", message=e.message or "")
+        elif t == E.INFORM_ACKED:
+            self.informed(e.lease)
         elif t == E.ROUND_FAILED:
             self.log("no lease, failing ({})".format(e.why))
             self.run_script("leasefail")
@@ -367,6 +370,18 @@ class Daemon:
             self.log("offer of {} rejected: {}".format(addr_str(e.yiaddr), e.reason))
         elif t == E.ERROR:
             self.log("{}: {}".format(e.kind, e.reason), "warning")
+
+    def informed(self, info):
+        """--inform answered: the script configures the parameters (action
+        `inform`; udhcpc's scripts ignore an action they do not know)."""
+        self.log("parameters for {} from {}".format(addr_str(info.address),
+                                                    addr_str(info.server_id)))
+        self.run_script("inform", info)
+        self.got_lease = True       # for -n / -b: the round did not fail
+        if self.o["q"]:
+            self.exit_code = 0
+        elif not self.o["f"]:
+            self.daemonize()
 
     def bound(self, lease, now):
         o = self.o
@@ -488,7 +503,13 @@ class Daemon:
         while self.signals:
             sig = self.signals.pop(0)
             c = self.client
-            if sig == signal.SIGUSR1:
+            if sig == signal.SIGUSR1 and self.o["inform"] is not None:
+                self.log("SIGUSR1: inform")
+                try:
+                    c.inform(now, self.o["inform"])
+                except UsageError as e:
+                    self.log(str(e))
+            elif sig == signal.SIGUSR1:
                 self.log("SIGUSR1: renew")
                 try:
                     c.renew(now)
@@ -524,8 +545,11 @@ class Daemon:
             signal.signal(sig, self.on_signal)
         self.poll.register(rfd, select.POLLIN)
         self.write_pidfile()
-        lease = self.load_lease(now)
-        self.client.start(now, lease)
+        if o["inform"] is not None:     # --inform: parameters only, no lease
+            self.client.inform(now, o["inform"])
+            self.log("sending inform for {}".format(addr_str(o["inform"])))
+        else:
+            self.client.start(now, self.load_lease(now))
         self.send_all()     # the first DISCOVER goes out before anything else is set up
         if self.control_due:
             # json-free, ~0.4 ms: after the DISCOVER, and before any event
@@ -536,7 +560,8 @@ class Daemon:
         # udhcpc's deconfig at start: it runs while the DISCOVER is answered
         # (~1 ms of the time to a lease otherwise); the bound/leasefail
         # call waits for it first.
-        self.run_script("deconfig", wait=False)
+        if o["inform"] is None:     # --inform: the address is someone else's to keep
+            self.run_script("deconfig", wait=False)
         try:
             self.nl = open_netlink()
             self.poll.register(self.nl, select.POLLIN)

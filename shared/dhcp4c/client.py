@@ -213,7 +213,9 @@ class Client:
 
     Public attributes (read only): state (dhcp4c.states int), lease (Lease
     held, or None), granted (the Lease waiting for accept() or decline() in
-    GRANTED, else None), stats (dhcp4c.stats.Stats), config, mac.
+    GRANTED, else None), informed (the parameters from the last DHCPINFORM's
+    ACK, a Lease without lease times, else None), stats (dhcp4c.stats.Stats),
+    config, mac.
     """
 
     def __init__(self, mac, config=None, rand32=None):
@@ -243,6 +245,7 @@ class Client:
         self._declined = None
         self._naks = 0           # NAKs in a row
         self._inform_addr = None
+        self.informed = None        # the parameters the last DHCPINFORM got (a Lease)
         self._out = []
         self._events = []
         self._buf = bytearray(_BUF_SIZE)  # every message is written here (no per-send buffer)
@@ -671,6 +674,7 @@ class Client:
         elif st == S.INFORMING:
             if out:
                 self._set_state(now, S.STOPPED, S.NO_ACK)
+                self._event(Event(E.ROUND_FAILED, why=S.NO_ACK))
             else:
                 self._transmit(now)
         elif st == S.BOUND:
@@ -856,6 +860,14 @@ class Client:
         info.address = self._inform_addr
         info.lease_time = info.t1 = info.t2 = None
         info.t1_at = info.t2_at = info.expiry_at = None
+        # §4.3.5: the server "MUST NOT send a lease expiration time"; one that
+        # does still grants no lease, so no lease times reach the caller.
+        opts = {}
+        for code in msg.options:
+            if code != 51 and code != 58 and code != 59:
+                opts[code] = msg.options[code]
+        info.options = opts
+        self.informed = info
         self._set_state(now, S.STOPPED, S.ACK)
         self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         self._event(Event(E.INFORM_ACKED, lease=info))

@@ -289,7 +289,7 @@ class Controller:
                 raise _Reply("bad_request", "request needs a cmd string")
             if not isinstance(args, dict):
                 raise _Reply("bad_request", "args must be an object")
-            for name, run, allowed in COMMAND_TABLE:   # twelve rows: no index needed
+            for name, run, allowed in COMMAND_TABLE:   # thirteen rows: no index needed
                 if name == cmd:
                     break
             else:
@@ -342,7 +342,20 @@ def _hello(ctl, cmd, args, now, conn):
 def _state(ctl, cmd, args, now, conn):
     c = ctl.client
     return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
-            "lease": lease_dict(c.lease, now)}
+            "lease": lease_dict(c.lease, now), "informed": lease_dict(c.informed, now)}
+
+
+def _inform(ctl, cmd, args, now, conn):
+    """DHCPINFORM for `address`, configured by other means (STOPPED only)."""
+    addr = args.get("address")
+    try:
+        a = parse_addr(addr)
+    except (AttributeError, ValueError):     # not a str; not a dotted quad
+        a = None
+    if a is None:
+        raise _Reply("bad_args", "address must be a dotted quad")
+    ctl.client.inform(now, a)
+    return {"state": S.NAMES[ctl.client.state]}
 
 
 def _client_command(ctl, cmd, args, now, conn):
@@ -435,6 +448,7 @@ COMMAND_TABLE = (
     ("subscribe", _subscribe, ()),
     ("unsubscribe", _unsubscribe, ()),
     ("config", _config, ("set",)),
+    ("inform", _inform, ("address",)),
 )
 COMMANDS = tuple(row[0] for row in COMMAND_TABLE)
 

@@ -18,7 +18,8 @@ not carry raises AttributeError):
     LEASE_LOST      lease, why          unconfigure lease.address now
     ROUND_FAILED    why                 a round ended without a lease ("no
                                         offer", "no ACK"): udhcpc's leasefail;
-                                        the client carries on by itself
+                                        the client carries on by itself (an
+                                        unanswered DHCPINFORM: it stops)
     NAK_RECEIVED    server_id, message, src
     OFFER_REJECTED  yiaddr, server_id, reason
     SERVER_INFO     server_id, src, options   the server we chose / that answered

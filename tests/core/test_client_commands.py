@@ -388,7 +388,23 @@ def test_inform():
     assert r.log() == ["INFORMING>STOPPED ACK", "server 192.0.2.1", "informed 192.0.2.50"]
     info = r.events[-1].lease
     assert info.dns and info.lease_time is None and r.c.lease is None
-    assert r.c.next_deadline() is None
+    assert r.c.next_deadline() is None and r.c.informed is info
+
+
+def test_inform_reply_with_a_lease_time_is_no_lease():
+    """§4.3.5: a server must not send a lease time in reply to DHCPINFORM;
+    one that does grants nothing: no lease, no lease times passed on."""
+    r = Run()
+    r.c.inform(0, ADDR)
+    m = r.sent()[0][0]
+    r.recv(SRV.ack(m, b"\x00\x00\x00\x00", [(1, SRV.mask), (6, b"".join(SRV.dns)),
+                                              (51, b"\x00\x00\x0e\x10"),
+                                              (58, b"\x00\x00\x07\x08"),
+                                              (59, b"\x00\x00\x0c\x4e")]))
+    info = r.c.informed
+    assert r.c.state == S.STOPPED and r.c.lease is None and info.expiry_at is None
+    assert 51 not in info.options and 58 not in info.options and 59 not in info.options
+    assert 6 in info.options and info.address == ADDR
 
 
 def test_inform_unanswered_gives_up():
@@ -396,7 +412,8 @@ def test_inform_unanswered_gives_up():
     r.c.inform(0, ADDR)
     r.at(2000)
     r.at(4000)
-    assert r.c.state == S.STOPPED and r.log()[-1] == "INFORMING>STOPPED no ACK"
+    assert r.c.state == S.STOPPED and r.log()[-2:] == ["INFORMING>STOPPED no ACK",
+                                                       "round failed no ACK"]
 
 
 # -- misuse, errors, stats, DOT -----------------------------------------------

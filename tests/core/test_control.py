@@ -77,7 +77,7 @@ def test_hello():
 def test_state_without_lease():
     g = Rig()
     s = g.ok("state")
-    assert s == {"state": "STOPPED", "in_state_ms": 0, "lease": None}
+    assert s == {"state": "STOPPED", "in_state_ms": 0, "lease": None, "informed": None}
 
 
 def test_state_bound_with_times_left():
@@ -149,6 +149,26 @@ def test_rebind_release_restart():
     assert g.ok("state")["lease"] is None
     g.bind()
     assert g.ok("restart")["state"] in ("INIT", "SELECTING", "INIT_REBOOT", "REBOOTING")
+
+
+def test_inform_command_state_and_event():
+    g = Rig()
+    g.ok("subscribe")
+    assert g.err("inform") == "bad_args"
+    for bad in ("192.0.2", "192.0.2.300", 7, None, ["192.0.2.50"]):
+        assert g.err("inform", {"address": bad}) == "bad_args", bad
+    assert g.ok("inform", {"address": "192.0.2.50"}) == {"state": "INFORMING"}
+    m = g.r.sent()[0][0]
+    assert m.msg_type == 8 and m.ciaddr == ADDR
+    g.r.recv(SRV.answer(m))
+    g.pump()
+    st = g.ok("state")
+    assert st["state"] == "STOPPED" and st["lease"] is None
+    assert st["informed"]["address"] == "192.0.2.50" and st["informed"]["lease_time"] is None
+    ev = [f for f in parse(g.ctl.pending(0)) if f.get("event") == "inform"]
+    assert ev and ev[0]["lease"]["address"] == "192.0.2.50"
+    g.bind()
+    assert g.err("inform", {"address": "192.0.2.50"}) == "not_allowed"   # a lease is held
 
 
 def test_commands_refused_by_the_state_machine():
