@@ -305,8 +305,10 @@ TestClientMachine = ClientMachine.TestCase
 # seed (with some seeds no example ever left BOUND), so a random seed made
 # test_zz_every_state_reached fail for 2 seeds in 24.  A fixed walk is
 # the same on every run; DHCP4C_HYPOTHESIS_RANDOM=1 explores new ones.
+# 500 walks: since link loss pauses only a lease in use, 300 of them no
+# longer reached LINK_DOWN and RENEWING.
 TestClientMachine.settings = settings(
-    max_examples=int(os.environ.get("DHCP4C_HYPOTHESIS_EXAMPLES", "300")),
+    max_examples=int(os.environ.get("DHCP4C_HYPOTHESIS_EXAMPLES", "500")),
     derandomize=not os.environ.get("DHCP4C_HYPOTHESIS_RANDOM"),
     stateful_step_count=60, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow])

@@ -28,6 +28,7 @@ SYNOPSIS
           [-c CLIENTID] [-H|-h HOSTNAME] [-V VENDOR] [-F NAME]
           [-t N] [-T SEC] [-A SEC] [-a[MSEC]] [-O OPT]... [-x OPT:VAL]...
           [--leasefile FILE] [--control PATH] [--inform IP]
+          [--rapid-commit] [--v6only] [--clientid-rfc4361]
 
 OPTIONS
     -i, --interface IFACE   interface to configure (default eth0)
@@ -72,6 +73,18 @@ OPTIONS
                             §3.4) and run the script with `inform`; no
                             lease is taken. SIGUSR1 asks again. -q exits
                             once answered, -n with 1 when nobody answers
+    --rapid-commit          RFC 4039: a two-message exchange, when a server
+                            offers it (DISCOVER -> ACK). With several
+                            servers each may commit an address to us;
+                            all but one stay tied up until they expire
+    --v6only                RFC 8925, for a host that can run without IPv4
+                            (464XLAT): ask for option 108; a network that
+                            prefers IPv6-only gets no IPv4 from us, the
+                            script runs `v6only` ($v6only_wait s), then we
+                            ask again
+    --clientid-rfc4361      option 61 as RFC 4361 says: 255, IAID (the
+                            MAC's last 4 bytes), DUID-LL from the MAC -
+                            the identity a DHCPv6 client on it would use
     --halp, --help          this text
 
 SIGNALS
@@ -98,13 +111,15 @@ class Usage(Exception):
 
 SHORT_ARG = "ciHhpsrtTAOxVF"       # take a value
 SHORT_FLAG = "fbnqRBCSo"           # no value; 'a' takes an optional attached value
+LONG_FLAG = ("rapid-commit", "v6only", "clientid-rfc4361")   # ours, no value
 LONG = {
     "clientid": "c", "clientid-none": "C", "vendorclass": "V", "hostname": "H", "fqdn": "F",
     "interface": "i", "now": "n", "pidfile": "p", "quit": "q", "request": "r",
     "release": "R", "script": "s", "timeout": "T", "retries": "t", "tryagain": "A",
     "syslog": "S", "request-option": "O", "no-default-options": "o", "foreground": "f",
     "background": "b", "broadcast": "B", "arping": "a", "leasefile": "leasefile",
-    "control": "control", "inform": "inform",
+    "control": "control", "inform": "inform", "rapid-commit": "rapid-commit",
+    "v6only": "v6only", "clientid-rfc4361": "clientid-rfc4361",
     "halp": "help", "help": "help",
 }
 
@@ -154,6 +169,8 @@ def parse_args(argv):
     o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
          "s": None, "r": None, "t": 3, "T": None, "A": 20, "O": [], "x": [], "a": None,
          "leasefile": None, "control": None, "inform": None, "help": False}
+    for f in LONG_FLAG:
+        o[f] = False
     for f in SHORT_FLAG:
         o[f] = False
     r_given = False
@@ -225,7 +242,7 @@ def parse_args(argv):
                 o["help"] = True
             elif key == "a":
                 value("a", v if eq else "")
-            elif key in SHORT_FLAG:
+            elif key in SHORT_FLAG or key in LONG_FLAG:
                 if eq:
                     raise Usage("--{} takes no value".format(name))
                 o[key] = True
@@ -279,6 +296,8 @@ def config_from(o):
     cid = "hw"
     if o["C"]:
         cid = None
+    elif o["clientid-rfc4361"]:
+        cid = "rfc4361"
     elif o["c"] is not None:
         cid = o["c"].encode()
     prl = [] if o["o"] else list(DEFAULT_PRL)
@@ -289,7 +308,8 @@ def config_from(o):
     cfg = dict(requested=parse_addr(o["r"]) if o["r"] else None, client_id=cid,
                hostname=o["H"], fqdn=o["F"], vendor_class=o["V"], prl=tuple(prl),
                extra=tuple(extra), tries=o["t"], timeout=o["T"], pause=o["A"],
-               confirm=bool(o["a"]))     # -a: the ARP check runs before the lease is bound
+               confirm=bool(o["a"]),     # -a: the ARP check runs before the lease is bound
+               rapid_commit=o["rapid-commit"], v6only=o["v6only"])
     for c, v in o["x"]:     # -x for an option that has its own flag sets it
         key = {12: "hostname", 60: "vendor_class", 61: "client_id", 81: "fqdn"}.get(c)
         if key:

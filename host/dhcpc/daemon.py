@@ -232,12 +232,14 @@ class Daemon:
                     self.close_udp()
 
     # script
-    def run_script(self, action, lease=None, message=None, wait=True):
+    def run_script(self, action, lease=None, message=None, wait=True, extra=None):
         """PROG action, waited for (the next action must see its effect);
         wait=False for the first deconfig, which runs while DORA is on the
         wire and is reaped before the next action starts (reap_script)."""
         self.reap_script(block=True)
         env = script_environ(self.iface, lease, message)
+        if extra:
+            env.update(extra)
         cmd = (["/bin/sh"] if self.script_sh else []) + self.script + [action]
         # posix_spawn, an argv list and values only in the environment: no
         # shell ever parses anything from the network. (subprocess would cost
@@ -355,6 +357,13 @@ class Daemon:
             self.run_script("nak", message=e.message or "")
         elif t == E.INFORM_ACKED:
             self.informed(e.lease)
+        elif t == E.V6ONLY:              # --v6only: no IPv4 here for e.wait s
+            self.log("{} prefers IPv6-only: no IPv4 for {} s".format(
+                addr_str(e.server_id), e.wait))
+            self.run_script("v6only", extra={"v6only_wait": str(e.wait),
+                                             "serverid": addr_str(e.server_id)})
+            if o["q"]:                   # the network's answer: no IPv4 to wait for
+                self.exit_code = 0
         elif t == E.ROUND_FAILED:
             self.log("no lease, failing ({})".format(e.why))
             self.run_script("leasefail")

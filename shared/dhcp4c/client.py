@@ -55,7 +55,7 @@ from dhcp4c.events import Event
 from dhcp4c.lease import Lease
 from dhcp4c.message import (DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK,
                             DHCPOFFER, DHCPRELEASE, DHCPREQUEST, decode, encode, encode_into)
-from dhcp4c.options import client_id_hw, fqdn_value, prl, u16
+from dhcp4c.options import client_id_duid, client_id_hw, fqdn_value, prl, u16, uint
 from dhcp4c.stats import (DROP_ADDR_MISMATCH, DROP_ALL_ONES, DROP_BAD_SERVER_ID,
                           DROP_BROADCAST, DROP_CHADDR,
                           DROP_CLASS_E, DROP_DECLINED, DROP_LOOPBACK, DROP_MALFORMED,
@@ -76,9 +76,9 @@ class Config:
 
     requested     4 bytes: option 50 in DISCOVER (the daemon's -r; callers
                   default it to manifest.json's default_ip)
-    client_id     "hw" (default: RFC 2132 form, 1 + MAC), None (no option 61),
-                  or the raw value as bytes/str (the seed's -c; for RFC 4361
-                  pass dhcp4c.values.client_id_rfc4361(iaid, duid))
+    client_id     "hw" (default: RFC 2132 form, 1 + MAC), "rfc4361" (255, IAID,
+                  DUID-LL from the MAC: options.client_id_duid), None (no
+                  option 61), or the raw value as bytes/str (the seed's -c)
     hostname      option 12 (the seed's -H/-h); fqdn: option 81 (RFC 4702)
     vendor_class  option 60
     prl           option 55, a sequence of codes (None or () for none)
@@ -102,12 +102,20 @@ class Config:
                   offered first (state GRANTED, event LEASE_GRANTED) and bound
                   when the caller calls accept(), or declined with decline()
                   - for an ARP check (§4.4.1 "SHOULD") or the application's policy
+    rapid_commit  RFC 4039, off by default: DISCOVER carries option 80, and an
+                  ACK to it with option 80 binds at once (two messages). The
+                  risk: with several servers, each may commit an address to us
+                  and all but one stay tied up until their lease ends
+    v6only        RFC 8925, off by default (for hosts that can run without
+                  IPv4, e.g. with 464XLAT): option 108 is asked for; an offer
+                  carrying it configures nothing, the event V6ONLY says so, and
+                  DISCOVER starts again after its wait (at least 300 s)
     """
 
     def __init__(self, requested=None, client_id="hw", hostname=None, fqdn=None,
                  vendor_class=None, prl=DEFAULT_PRL, max_size=576, broadcast=True,
                  extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0,
-                 confirm=False):
+                 confirm=False, rapid_commit=False, v6only=False):
         if requested is not None and len(requested) != 4:
             raise UsageError("requested must be 4 bytes")
         if max_size is not None and not 576 <= max_size <= 65535:
@@ -134,6 +142,8 @@ class Config:
         self.offer_wait = offer_wait
         self.start_delay = start_delay
         self.confirm = confirm
+        self.rapid_commit = rapid_commit
+        self.v6only = v6only
 
     def options(self, mac):
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
@@ -141,6 +151,8 @@ class Config:
         cid = self.client_id
         if isinstance(cid, str) and cid == "hw":
             opts.append((61, client_id_hw(mac)))
+        elif isinstance(cid, str) and cid == "rfc4361":
+            opts.append((61, client_id_duid(mac)))
         elif cid is not None:
             opts.append((61, _b(cid)))
         if self.hostname:
@@ -149,8 +161,11 @@ class Config:
             opts.append((81, fqdn_value(self.fqdn)))
         if self.vendor_class:
             opts.append((60, _b(self.vendor_class)))
-        if self.prl:
-            opts.append((55, prl(self.prl)))
+        codes = self.prl
+        if self.v6only and (not codes or 108 not in codes):
+            codes = tuple(codes or ()) + (108,)
+        if codes:
+            opts.append((55, prl(codes)))
         if self.max_size:
             opts.append((57, u16(self.max_size)))
         for code, raw in self.extra:
@@ -591,6 +606,8 @@ class Client:
         if st == S.SELECTING:
             self._secs = secs
             msg = build.discover(xid, mac, opts, self._requested, cfg.broadcast, secs)
+            if cfg.rapid_commit:        # RFC 4039 §4: in DISCOVER only
+                msg.set(80, b"")
             mtype = DHCPDISCOVER
         elif st == S.REQUESTING:
             msg = build.request_selecting(xid, mac, opts, self._offer[0], self._offer[1],
@@ -726,6 +743,8 @@ class Client:
         if st == S.SELECTING:
             if t == DHCPOFFER:
                 return self._on_offer(now, msg, src)
+            if t == DHCPACK and self.config.rapid_commit and 80 in msg.options:
+                return self._on_rapid_ack(now, msg, src)
         elif st == S.INFORMING:
             if t == DHCPACK:
                 return self._on_inform_ack(now, msg, src)
@@ -740,6 +759,8 @@ class Client:
                     or (st == S.RENEWING and sid != self.lease.server_id)):
                 return self._drop(DROP_SERVER_MISMATCH)
             if t == DHCPACK:
+                if (st == S.REQUESTING or st == S.REBOOTING) and self._v6only(now, msg, sid):
+                    return None
                 return self._on_ack(now, msg, sid, src)
             return self._on_nak(now, msg, sid, src)
         return self._drop(DROP_UNEXPECTED)
@@ -761,6 +782,8 @@ class Client:
             self._event(Event(E.OFFER_REJECTED, yiaddr=y, server_id=sid,
                                 reason=DROP_NAMES[reason]))
             return
+        if self._v6only(now, msg, sid):
+            return
         want = self._requested
         if want is None or y == want or not self.config.offer_wait:
             self._select(now, msg, src)
@@ -780,9 +803,38 @@ class Client:
         self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         self._transmit(now)
 
-    def _on_ack(self, now, msg, sid, src):
+    def _v6only(self, now, msg, sid):
+        """RFC 8925 §3.2: with Config(v6only=True), a reply carrying option 108
+        (V6ONLY_WAIT, 4 bytes) means no IPv4 here: nothing is configured, INIT
+        waits max(V6ONLY_WAIT, 300 s), then DISCOVER. True when it acted."""
+        raw = msg.options.get(108) if self.config.v6only else None
+        if raw is None or len(raw) != 4:     # absent, or malformed: ignored (§3.3)
+            return False
+        wait = uint(raw)
+        if wait < 300:                       # MIN_V6ONLY_WAIT
+            wait = 300
+        self._reboot = None
+        self._set_state(now, S.INIT, S.V6ONLY)
+        self._deadline = now + wait * 1000
+        self._event(Event(E.V6ONLY, server_id=sid, wait=wait))
+        return True
+
+    def _on_rapid_ack(self, now, msg, src):
+        """RFC 4039 §4: an ACK to our DISCOVER, with option 80: bound (or
+        granted) at once, checked as an offer and as an ACK are."""
+        sid = msg.addr(54)
+        if sid is None:
+            return self._drop(DROP_NO_SERVER_ID)
+        if not usable_server_id(sid, msg.addr(1)):
+            return self._drop(DROP_BAD_SERVER_ID)
+        if self._v6only(now, msg, sid):
+            return None
+        self._offer = (msg.yiaddr, sid)
+        return self._on_ack(now, msg, sid, src, S.RAPID)
+
+    def _on_ack(self, now, msg, sid, src, why=S.ACK):
         st = self.state
-        if st == S.REQUESTING:
+        if st == S.REQUESTING or st == S.SELECTING:
             want = self._offer[0]
         elif st == S.REBOOTING:
             want = self._reboot.address
@@ -796,10 +848,10 @@ class Client:
         if reason:
             return self._drop(reason)
         if msg.dropped is not None:     # the lease stands without them
-            for code, why in msg.dropped:
+            for code, fault in msg.dropped:
                 self.stats.options_dropped += 1
                 self._event(Event(E.ERROR, kind="option",
-                                  reason="option {} left out: {}".format(code, why)))
+                                  reason="option {} left out: {}".format(code, fault)))
         old = self.lease
         self._reboot = None
         self._naks = 0
@@ -811,10 +863,10 @@ class Client:
             self.stats.rebind_ok += 1
         if old is None and self.config.confirm:     # the caller checks it first
             self.granted = new
-            self._set_state(now, S.GRANTED, S.ACK)
+            self._set_state(now, S.GRANTED, why)
             self._deadline = new.expiry_at
         else:
-            self._bind(now, new, S.ACK)
+            self._bind(now, new, why)
         self._event(Event(E.SERVER_INFO, server_id=sid, src=src, options=msg.options))
         left = new.time_left(now)
         if old is not None and new.same_params(old):

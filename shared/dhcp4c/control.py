@@ -123,6 +123,8 @@ def event_dict(e, now):
                 "options": sorted(e.options)}
     if t == E.INFORM_ACKED:
         return {"event": "inform", "lease": lease_dict(e.lease, now)}
+    if t == E.V6ONLY:
+        return {"event": "v6only", "server": _a(e.server_id), "wait": e.wait}
     if t == E.ERROR:
         return {"event": "error", "kind": e.kind, "message": str(e.reason)}
     return None

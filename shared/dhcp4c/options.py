@@ -117,6 +117,15 @@ def client_id_hw(mac, htype=1):
     return bytes((htype,)) + bytes(mac)
 
 
+def client_id_duid(mac):
+    """Option 61 in its RFC 4361 §6.1 form: 255, IAID, DUID. The IAID is the
+    MAC's last four bytes and the DUID is DUID-LL (RFC 8415 §11.4: type 3,
+    hardware type 1, the MAC), as dhcpcd makes them by default: stable for
+    the interface, and the same DUID a DHCPv6 client on it would use."""
+    mac = bytes(mac)
+    return b"\xff" + mac[2:6] + b"\x00\x03\x00\x01" + mac
+
+
 def prl(codes):
     """Option 55 from a list of option codes."""
     out = bytearray(len(codes))

@@ -89,10 +89,12 @@ DECLINE = "decline"
 REBOOT = "send REQUEST"
 INFORM = "inform"
 ACCEPT = "accept"
+RAPID = "rapid commit ACK"      # RFC 4039: the ACK answers the DISCOVER
+V6ONLY = "IPv6-only preferred"  # RFC 8925: option 108, no IPv4 for a while
 
 # Every reason once; an edge stores its reason's index here.
 WHYS = (START, RESTART, RELEASE, DOWN, UP, DISCOVER, OFFER, NO_OFFER, ACK, NAK, NO_ACK,
-        T1, T2, RENEW, REBIND, EXPIRED, DECLINE, REBOOT, INFORM, ACCEPT)
+        T1, T2, RENEW, REBIND, EXPIRED, DECLINE, REBOOT, INFORM, ACCEPT, RAPID, V6ONLY)
 
 # The only transitions there are: (from, to, why). Packed at import into
 # _EDGES, three bytes an edge: the tuples below are built once and dropped
@@ -109,6 +111,9 @@ for _t in (
     (INIT, STOPPED, RELEASE),
 
     (SELECTING, REQUESTING, OFFER),
+    (SELECTING, BOUND, RAPID),       # Config(rapid_commit=True) only
+    (SELECTING, GRANTED, RAPID),
+    (SELECTING, INIT, V6ONLY),       # Config(v6only=True) only
     (SELECTING, INIT, NO_OFFER),
     (SELECTING, INIT, RESTART),
     (SELECTING, STOPPED, RELEASE),
@@ -117,6 +122,7 @@ for _t in (
     (REQUESTING, GRANTED, ACK),      # Config(confirm=True): the caller checks first
     (REQUESTING, INIT, NAK),
     (REQUESTING, INIT, NO_ACK),
+    (REQUESTING, INIT, V6ONLY),
     (REQUESTING, INIT, RESTART),
     (REQUESTING, STOPPED, RELEASE),
 
@@ -162,6 +168,7 @@ for _t in (
     (REBOOTING, BOUND, NO_ACK),      # after link up, lease still valid (§3.2 step 4)
     (REBOOTING, INIT, NAK),
     (REBOOTING, INIT, NO_ACK),
+    (REBOOTING, INIT, V6ONLY),
     (REBOOTING, INIT, EXPIRED),
     (REBOOTING, INIT, RESTART),
     (REBOOTING, STOPPED, RELEASE),
