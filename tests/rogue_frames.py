@@ -221,6 +221,24 @@ def ack_bad_len(code, value):
     return single("ACK option {} of length {}".format(code, len(value)), make)
 
 
+# The same for the options a lease cannot stand without (lease time, server
+# id, overload): the whole reply is dropped, as malformed.
+def ack_vital_malformed(s, m):
+    base = [o for o in lease_opts() if o[0] not in (51, 54)]
+    return [("ACK lease time of length 3", frame(m, ack(s, opts=base + [(54, REAL),
+                                                                        (51, b"\0\1\0")]))),
+            ("ACK server id of length 5", frame(m, ack(s, opts=base + [(51, b"\0\0\2\x58"),
+                                                                       (54, REAL + b"\0")]))),
+            ("ACK overload 7", frame(m, ack(s, opts=lease_opts() + [(52, b"\x07")])))]
+
+
+# Classless static routes (RFC 3442) that do not parse: left out, the router
+# option (which they would override) stays.
+def ack_bad_routes(s):
+    return ack(s, opts=lease_opts() + [(121, bytes([33]) + bytes(4) + ROGUE),
+                                       (15, b"kept.example")])
+
+
 # Class (b): option 52 again inside an overloaded field: ignored there.
 def ack_overload_in_file(s):
     # options field: 52 = 1 (file holds options). file: a domain, then 52 = 3
@@ -336,6 +354,9 @@ MODES = {
     "ack-router-bad-length": {"request": ack_bad_len(3, ROGUE + b"\x01\x02"), "once": ("request",)},
     "ack-dns-bad-length": {"request": ack_bad_len(6, ROGUE + b"\x01"), "once": ("request",)},
     "ack-mask-bad-length": {"request": ack_bad_len(1, b"\xff\xff\xff"), "once": ("request",)},
+    "ack-vital-options-malformed": {"request": ack_vital_malformed},
+    "ack-routes-bad": {"request": single("ACK option 121 prefix 33", ack_bad_routes),
+                       "once": ("request",)},
     "ack-overload-in-file": {"request": single("ACK 52 inside file", ack_overload_in_file),
                              "once": ("request",)},
     "ack-overload-in-sname": {"request": single("ACK 52 inside sname", ack_overload_in_sname),

@@ -149,6 +149,9 @@ CASES = [Case("offer-sid-" + name, drops=BAD_SID) for name in R.BAD_SIDS] + [
     Case("ack-mask-bad-length", end="spoof", options_dropped=1,
          env=keeps(subnet=None, mask=None, router="192.0.2.1", dns="192.0.2.1",
                    domain="kept.example", lease="600")),
+    Case("ack-vital-options-malformed", drops={"malformed": 3}),
+    Case("ack-routes-bad", end="spoof", options_dropped=1,
+         env=keeps(staticroutes=None, router="192.0.2.1", domain="kept.example")),
     # class (b): option 52 inside the overloaded field is not followed
     Case("ack-overload-in-file", end="spoof",
          env=keeps(domain="file.example", router="192.0.2.1", boot_file=None,
@@ -195,9 +198,9 @@ def phase_order(log, phase, real):
     assert not any(ln.split()[:2] in (["real", r] for r in real) for ln in before), log
 
 
-def no_rogue(r, lab):
-    """No rogue address in any script environment, none on the interface, no
-    value with a raw shell metacharacter or control character."""
+def no_rogue(r, lab, env):
+    """No rogue address in any script environment, on the interface or in a
+    route, no value with a raw shell metacharacter or control character."""
     for action, env in r.actions():
         for k, v in env.items():
             if k in ("interface", "ip", "router", "dns", "serverid", "subnet", "siaddr",
@@ -209,6 +212,10 @@ def no_rogue(r, lab):
                 assert all(0x20 <= ord(c) < 0x7f for c in v), (action, k, v)
     for cidr in addr_of(lab):
         assert cidr.split("/")[0] not in ROGUE_ADDRS, cidr
+    routes = lab.run(["ip", "-4", "route", "show"]).stdout
+    assert not set(routes.split()) & set(ROGUE_ADDRS), routes
+    if "router" in env:
+        assert "default via 192.0.2.1 " in routes, routes
     assert not os.path.exists(PWNED)
 
 
@@ -290,7 +297,7 @@ def rogue_case(lab, case, server):
     if case.mode == "nak-evil-message":
         naks = [e for a, e in r.actions() if a == "nak"]
         assert naks and naks[0]["message"] == expected_text(b"no " + R.EVIL), naks
-    no_rogue(r, lab)
+    no_rogue(r, lab, env)
     # the same round: one DISCOVER round, no leasefail
     assert "leasefail" not in r.names(), r.actions()
     if case.mode != "nak-evil-message":
