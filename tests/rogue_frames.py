@@ -2,8 +2,9 @@
 
     rogue_frames.py IFACE MODE NFT
 
-Runs in a Lab's server namespace beside a real server (dnsmasq) and answers
-the client first, in one of the MODES below: malformed or malicious replies
+Runs in a Lab's server namespace beside a real server (dnsmasq, Kea, ISC
+dhcpd or busybox udhcpd) and answers the client first, in one of the MODES
+below: malformed or malicious replies
 (bad server identifiers, bad cookie, wrong xid or chaddr, options of a bad
 length, option 52 inside file/sname, shell metacharacters in string
 options, NAKs and ACKs from a server the client did not select) and framing

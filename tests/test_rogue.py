@@ -1,22 +1,24 @@
 """Rogue responders on the client's segment (issue 17, item 4).
 
 Each case runs the real daemon (host/dhcpc) in a Lab's client namespace
-against dnsmasq, with tests/rogue_frames.py in the server namespace
-answering the client *first* in one of its modes: malformed and malicious
-replies (bad server identifiers, bad cookie, wrong xid or chaddr, bad
-yiaddr, options of a bad length, option 52 inside file/sname, shell
-metacharacters in string options, NAKs and ACKs from a server the client did
-not select) and framing faults on the raw path (checksums, fragments, IP
-options, ports, lengths, truncated and oversized frames). The rogue's
-nftables gate keeps the client's message of the attacked phase from
-dnsmasq until the rogue has answered, so dnsmasq answers the next
-retransmission (-T 1), a moment later; the rogue's log shows its replies
-going out before dnsmasq's.
+against dnsmasq (six also against Kea, ISC dhcpd and udhcpd), with
+tests/rogue_frames.py in the server namespace answering the client *first*
+in one of its modes: malformed and malicious replies (bad server
+identifiers, bad cookie, wrong xid or chaddr, bad yiaddr, options of a bad
+length, option 52 inside file/sname, shell metacharacters in string
+options, NAKs and ACKs from a server the client did not select) and
+framing faults on the raw path (checksums, fragments, IP options, ports,
+lengths, truncated and oversized frames). The rogue's nftables gate drops
+the real server's replies of the attacked phase until the rogue's have
+left, so the real server is heard a moment later (its answer to the next
+retransmission, -T 1, or a reply that left after the gate opened); the
+rogue's log shows its replies going out before the real server's.
 
-Every case ends with the daemon alive and bound - with dnsmasq's lease, or
-with the rogue's spoof of it sanitised (the address dnsmasq offered, a bad
-option left out, every string made safe) - and no rogue address ever in a
-script's environment or on the interface. The drops are checked in the
+Every case ends with the daemon alive and bound - with the real server's
+lease, or with the rogue's spoof of it sanitised (the address the real
+server offered, a bad option left out, every string made safe) - and no
+rogue address ever in a script's environment, on the interface or in a
+route. The drops are checked in the
 daemon's counters (`stats` on its control socket).
 """
 import os
