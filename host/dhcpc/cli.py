@@ -28,6 +28,7 @@ SYNOPSIS
           [-c CLIENTID] [-H|-h HOSTNAME] [-V VENDOR] [-F NAME]
           [-t N] [-T SEC] [-A SEC] [-a[MSEC]] [-O OPT]... [-x OPT:VAL]...
           [--leasefile FILE] [--control PATH] [--inform IP]
+          [--static IP/LEN[,ROUTER[,DNS...]] | --ipv4ll] [--fallback SEC]
           [--rapid-commit] [--v6only] [--clientid-rfc4361]
 
 OPTIONS
@@ -73,6 +74,17 @@ OPTIONS
                             §3.4) and run the script with `inform`; no
                             lease is taken. SIGUSR1 asks again. -q exits
                             once answered, -n with 1 when nobody answers
+    --static IP/LEN[,ROUTER[,DNS...]]
+                            fallback: configure this profile when no lease
+                            came (default: manifest.json's "fallback")
+    --ipv4ll                fallback: an IPv4 link-local address (RFC
+                            3927: 169.254.x.y from the MAC, ARP probe,
+                            announce, defence)
+    --fallback SEC          seconds without a lease before the fallback
+                            (default 10). DISCOVER goes on; a lease later
+                            replaces it. The script runs `fallback` with
+                            ip, mask, subnet, router, dns and
+                            fallback=static|ipv4ll
     --rapid-commit          RFC 4039: a two-message exchange, when a server
                             offers it (DISCOVER -> ACK). With several
                             servers each may commit an address to us;
@@ -111,7 +123,7 @@ class Usage(Exception):
 
 SHORT_ARG = "ciHhpsrtTAOxVF"       # take a value
 SHORT_FLAG = "fbnqRBCSo"           # no value; 'a' takes an optional attached value
-LONG_FLAG = ("rapid-commit", "v6only", "clientid-rfc4361")   # ours, no value
+LONG_FLAG = ("rapid-commit", "v6only", "clientid-rfc4361", "ipv4ll")   # ours, no value
 LONG = {
     "clientid": "c", "clientid-none": "C", "vendorclass": "V", "hostname": "H", "fqdn": "F",
     "interface": "i", "now": "n", "pidfile": "p", "quit": "q", "request": "r",
@@ -119,7 +131,8 @@ LONG = {
     "syslog": "S", "request-option": "O", "no-default-options": "o", "foreground": "f",
     "background": "b", "broadcast": "B", "arping": "a", "leasefile": "leasefile",
     "control": "control", "inform": "inform", "rapid-commit": "rapid-commit",
-    "v6only": "v6only", "clientid-rfc4361": "clientid-rfc4361",
+    "v6only": "v6only", "clientid-rfc4361": "clientid-rfc4361", "ipv4ll": "ipv4ll",
+    "static": "static", "fallback": "fallback",
     "halp": "help", "help": "help",
 }
 
@@ -146,6 +159,58 @@ def default_ip(dirs=None):
     return None
 
 
+FALLBACK_AFTER = 10     # s without a lease before the fallback, unless --fallback
+
+
+def parse_static(v):
+    """A static fallback profile, IP/LEN[,ROUTER[,DNS...]] (an empty ROUTER:
+    none) -> {"address", "prefix", "router", "dns"}. Raises ValueError."""
+    parts = v.split(",")
+    ip, slash, plen = parts[0].partition("/")
+    addr = parse_addr(ip) if ip != "-" else None
+    if addr is None:
+        raise ValueError("no address in {!r}".format(v))
+    n = int(plen) if slash and plen.isdigit() else (24 if not slash else -1)
+    if not 8 <= n <= 32:
+        raise ValueError("prefix length {!r} not in 8..32".format(plen))
+    router = parse_addr(parts[1]) if len(parts) > 1 and parts[1] not in ("", "-") else None
+    dns = [parse_addr(x) for x in parts[2:] if x]
+    if None in dns:
+        raise ValueError("bad DNS server in {!r}".format(v))
+    return {"address": addr, "prefix": n, "router": router, "dns": dns}
+
+
+def manifest_fallback(dirs=None):
+    """manifest.json's "fallback" ({"address": "IP/LEN", "router": IP,
+    "dns": [IP...], "after": SEC}, or null) as (profile, after), else
+    (None, None). Read with json only when the key is there (start-up
+    time); a bad one is said in one line on stderr and ignored."""
+    if dirs is None:
+        dirs = (HOST, HOST + "/..", sys.prefix + "/share/dhcp4c")
+    for d in dirs:
+        p = d + "/manifest.json"
+        if not _exists(p):
+            continue
+        try:
+            with open(p) as f:
+                text = f.read()
+            if '"fallback"' not in text:
+                return None, None
+            import json
+            fb = json.loads(text).get("fallback")
+            if fb is None:
+                return None, None
+            spec = ",".join([fb["address"], fb.get("router") or ""] + list(fb.get("dns", ())))
+            after = fb.get("after", FALLBACK_AFTER)
+            if not isinstance(after, int) or after < 0:
+                raise ValueError("after must be a number of seconds")
+            return parse_static(spec), after
+        except (OSError, ValueError, UnicodeError, KeyError, TypeError, AttributeError) as e:
+            sys.stderr.write("{}: {}: fallback ignored: {}\n".format(PROG, p, e))
+            return None, None
+    return None, None
+
+
 def manifest_default_ip(text):
     """The "default_ip" value of manifest.json's text: a dotted quad or None.
     A two-line scan instead of json (whose import costs ~5 ms of start-up)."""
@@ -168,7 +233,8 @@ def parse_args(argv):
     """udhcpc's flags -> dict. Raises Usage("one line") on a bad flag or value."""
     o = {"c": None, "C": False, "H": None, "F": None, "V": None, "i": "eth0", "p": None,
          "s": None, "r": None, "t": 3, "T": None, "A": 20, "O": [], "x": [], "a": None,
-         "leasefile": None, "control": None, "inform": None, "help": False}
+         "leasefile": None, "control": None, "inform": None, "help": False,
+         "static": None, "fallback": None}
     for f in LONG_FLAG:
         o[f] = False
     for f in SHORT_FLAG:
@@ -254,6 +320,15 @@ def parse_args(argv):
                     i += 1
                 if key in ("leasefile", "control"):
                     o[key] = v
+                elif key == "static":
+                    try:
+                        o[key] = parse_static(v)
+                    except ValueError as e:
+                        raise Usage("--static: {}".format(e))
+                elif key == "fallback":
+                    if not v.isdigit():
+                        raise Usage("--fallback: not a number of seconds: {!r}".format(v))
+                    o[key] = int(v)
                 elif key == "inform":
                     try:
                         o[key] = parse_addr(v) if v != "-" else None
@@ -288,6 +363,16 @@ def parse_args(argv):
                 raise Usage("unknown option: -{}".format(f))
     if not r_given and not o["help"]:
         o["r"] = default_ip()
+    if o["static"] is not None and o["ipv4ll"]:
+        raise Usage("--static and --ipv4ll: choose one fallback")
+    if o["static"] is None and not o["ipv4ll"] and not o["help"]:
+        o["static"], after = manifest_fallback()
+        if o["fallback"] is None:
+            o["fallback"] = after
+    if o["fallback"] is not None and o["static"] is None and not o["ipv4ll"]:
+        raise Usage("--fallback: no fallback to take (--static or --ipv4ll)")
+    if o["fallback"] is None and (o["static"] is not None or o["ipv4ll"]):
+        o["fallback"] = FALLBACK_AFTER
     return o
 
 
@@ -309,7 +394,8 @@ def config_from(o):
                hostname=o["H"], fqdn=o["F"], vendor_class=o["V"], prl=tuple(prl),
                extra=tuple(extra), tries=o["t"], timeout=o["T"], pause=o["A"],
                confirm=bool(o["a"]),     # -a: the ARP check runs before the lease is bound
-               rapid_commit=o["rapid-commit"], v6only=o["v6only"])
+               rapid_commit=o["rapid-commit"], v6only=o["v6only"],
+               fallback=o["fallback"])
     for c, v in o["x"]:     # -x for an option that has its own flag sets it
         key = {12: "hostname", 60: "vendor_class", 61: "client_id", 81: "fqdn"}.get(c)
         if key:

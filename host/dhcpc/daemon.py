@@ -68,6 +68,7 @@ class Daemon:
         self.signals = []
         self.script_pid = None      # a script run not waited for yet (reap_script)
         self.arp = None             # (ArpProbe, granted lease) while -a probes
+        self.fallback = None        # "static" or "ipv4ll" while a fallback is configured
         self.exit_code = None
         self.forked = False
         self.got_lease = False
@@ -338,8 +339,10 @@ class Daemon:
                 self.control.send_events()
         t = e.type
         if t == E.LEASE_GRANTED:            # -a: Config(confirm=True)
+            self.end_fallback()
             self.start_arp(e.lease, now)
         elif t == E.LEASE_ACQUIRED:
+            self.end_fallback()
             self.bound(e.lease, now)
         elif t in (E.LEASE_RENEWED, E.LEASE_CHANGED):
             self.log("lease of {} renewed, lease time {}".format(
@@ -357,6 +360,8 @@ class Daemon:
             self.run_script("nak", message=e.message or "")
         elif t == E.INFORM_ACKED:
             self.informed(e.lease)
+        elif t == E.FALLBACK:
+            self.fall_back(now)
         elif t == E.V6ONLY:              # --v6only: no IPv4 here for e.wait s
             self.log("{} prefers IPv6-only: no IPv4 for {} s".format(
                 addr_str(e.server_id), e.wait))
@@ -379,6 +384,41 @@ class Daemon:
             self.log("offer of {} rejected: {}".format(addr_str(e.yiaddr), e.reason))
         elif t == E.ERROR:
             self.log("{}: {}".format(e.kind, e.reason), "warning")
+
+    # fallback (--static, --ipv4ll): no lease after --fallback s; DISCOVER goes on
+    def fall_back(self, now):
+        st = self.o["static"]
+        if st is not None:
+            self.apply_fallback("static", st["address"], st["prefix"], st["router"], st["dns"])
+
+    def apply_fallback(self, kind, addr, prefix, router=None, dns=()):
+        """Configure the fallback through the script (action `fallback`,
+        which udhcpc's scripts ignore): ip, mask, subnet, router, dns and
+        fallback=KIND, as a lease's would be."""
+        mask = ((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF).to_bytes(4, "big")
+        opts = {1: mask}
+        if router is not None:
+            opts[3] = router
+        if dns:
+            opts[6] = b"".join(dns)
+        lease = Lease(addr, mask=mask, routers=[router] if router else [], dns=dns,
+                      options=opts, lease_time=0xFFFFFFFF)
+        self.log("no lease: {} fallback {}/{}".format(kind, addr_str(addr), prefix))
+        self.fallback = kind
+        if self.ctl is not None:
+            self.ctl.fallback = {"kind": kind, "address": addr_str(addr), "prefix": prefix,
+                                 "router": None if router is None else addr_str(router),
+                                 "dns": [addr_str(a) for a in dns]}
+        self.run_script("fallback", lease, extra={"fallback": kind})
+
+    def end_fallback(self):
+        """A lease came: it replaces the fallback (its script run configures it)."""
+        if self.fallback is None:
+            return
+        self.log("lease replaces the {} fallback".format(self.fallback))
+        self.fallback = None
+        if self.ctl is not None:
+            self.ctl.fallback = {}
 
     def informed(self, info):
         """--inform answered: the script configures the parameters (action

@@ -106,6 +106,11 @@ class Config:
                   ACK to it with option 80 binds at once (two messages). The
                   risk: with several servers, each may commit an address to us
                   and all but one stay tied up until their lease ends
+    fallback      seconds without a lease after which the event FALLBACK tells
+                  the caller to configure its fallback (a static profile,
+                  IPv4 link-local); None (default): never. DISCOVER goes on,
+                  and a lease that comes later replaces it (Client.fallback
+                  goes back to False with LEASE_ACQUIRED or LEASE_GRANTED)
     v6only        RFC 8925, off by default (for hosts that can run without
                   IPv4, e.g. with 464XLAT): option 108 is asked for; an offer
                   carrying it configures nothing, the event V6ONLY says so, and
@@ -115,7 +120,7 @@ class Config:
     def __init__(self, requested=None, client_id="hw", hostname=None, fqdn=None,
                  vendor_class=None, prl=DEFAULT_PRL, max_size=576, broadcast=True,
                  extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0,
-                 confirm=False, rapid_commit=False, v6only=False):
+                 confirm=False, rapid_commit=False, v6only=False, fallback=None):
         if requested is not None and len(requested) != 4:
             raise UsageError("requested must be 4 bytes")
         if max_size is not None and not 576 <= max_size <= 65535:
@@ -124,6 +129,8 @@ class Config:
             raise UsageError("tries, pause, offer_wait and start_delay must be >= 0")
         if timeout is not None and timeout < 1:
             raise UsageError("timeout must be >= 1 s")
+        if fallback is not None and fallback < 0:
+            raise UsageError("fallback must be >= 0 s")
         for code, raw in extra:
             if not 1 <= code <= 254:
                 raise UsageError("extra option code {} not in 1..254".format(code))
@@ -144,6 +151,7 @@ class Config:
         self.confirm = confirm
         self.rapid_commit = rapid_commit
         self.v6only = v6only
+        self.fallback = fallback
 
     def options(self, mac):
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
@@ -261,6 +269,8 @@ class Client:
         self._naks = 0           # NAKs in a row
         self._inform_addr = None
         self.informed = None        # the parameters the last DHCPINFORM got (a Lease)
+        self.fallback = False       # FALLBACK reported, no lease since
+        self._fallback_at = None    # when FALLBACK is due (Config.fallback)
         self._out = []
         self._events = []
         self._buf = bytearray(_BUF_SIZE)  # every message is written here (no per-send buffer)
@@ -282,6 +292,9 @@ class Client:
             e = lease.expiry_at
             if e is not None and (d is None or e < d):
                 d = e
+        f = self._fallback_at
+        if f is not None and (d is None or f < d):
+            d = f
         return d
 
     def time_in_states(self, now):
@@ -542,6 +555,14 @@ class Client:
         elif old == S.REBINDING and failed:
             st.rebind_fail += 1
         self.state = new
+        # Config.fallback: counted from when the client starts to go without a
+        # lease; a lease (or STOPPED, INFORMING) ends it.
+        if new == S.BOUND or new == S.GRANTED or new == S.STOPPED or new == S.INFORMING:
+            self._fallback_at = None
+            self.fallback = False
+        elif (self.lease is None and self._fallback_at is None and not self.fallback
+              and self.config.fallback is not None):
+            self._fallback_at = now + self.config.fallback * 1000
         self._tries = 0
         self._deadline = None
         self._xid = None
@@ -643,7 +664,12 @@ class Client:
             d = self.next_deadline()
             if d is None or d > now:
                 return
-            self._fire(now)
+            if d == self._fallback_at:
+                self._fallback_at = None
+                self.fallback = True
+                self._event(Event(E.FALLBACK))
+            else:
+                self._fire(now)
 
     def _fire(self, now):
         lease = self.lease

@@ -125,6 +125,8 @@ def event_dict(e, now):
         return {"event": "inform", "lease": lease_dict(e.lease, now)}
     if t == E.V6ONLY:
         return {"event": "v6only", "server": _a(e.server_id), "wait": e.wait}
+    if t == E.FALLBACK:
+        return {"event": "fallback"}
     if t == E.ERROR:
         return {"event": "error", "kind": e.kind, "message": str(e.reason)}
     return None
@@ -161,6 +163,7 @@ class Controller:
         self.servers = []         # [server_id, src, options, seen, count], oldest first
         self.transport = {}       # the adapter's own counters, e.g. clients_dropped
         self.link = {}            # its packet path's, e.g. bad_checksum, socket_errors
+        self.fallback = {}        # what the adapter configured on FALLBACK (`state`)
 
     # -- connections ---------------------------------------------------------
     def connection(self, conn):
@@ -344,7 +347,8 @@ def _hello(ctl, cmd, args, now, conn):
 def _state(ctl, cmd, args, now, conn):
     c = ctl.client
     return {"state": S.NAMES[c.state], "in_state_ms": c.time_in_state(now),
-            "lease": lease_dict(c.lease, now), "informed": lease_dict(c.informed, now)}
+            "lease": lease_dict(c.lease, now), "informed": lease_dict(c.informed, now),
+            "fallback": ctl.fallback if c.fallback else None}
 
 
 def _inform(ctl, cmd, args, now, conn):

@@ -26,6 +26,10 @@ not carry raises AttributeError):
     INFORM_ACKED    lease               parameters from an ACK to our DHCPINFORM
     ERROR           kind, reason        kind "send" (caller's send_failed) or
                                         "malformed" (with the decoder's reason)
+    FALLBACK        -                   Config(fallback=N): no lease for N s;
+                                        configure the fallback (static, IPv4LL).
+                                        DISCOVER goes on: a LEASE_ACQUIRED (or
+                                        _GRANTED) later replaces it
     V6ONLY          server_id, wait     Config(v6only=True): the network prefers
                                         IPv6-only (RFC 8925); no IPv4 is
                                         configured, DISCOVER again in `wait` s
@@ -51,10 +55,11 @@ ERROR = const(10)
 LEASE_GRANTED = const(11)
 ROUND_FAILED = const(12)
 V6ONLY = const(13)
+FALLBACK = const(14)
 
 NAMES = (None, "STATE_CHANGED", "LEASE_ACQUIRED", "LEASE_RENEWED", "LEASE_CHANGED",
          "LEASE_LOST", "NAK_RECEIVED", "OFFER_REJECTED", "SERVER_INFO", "INFORM_ACKED",
-         "ERROR", "LEASE_GRANTED", "ROUND_FAILED", "V6ONLY")
+         "ERROR", "LEASE_GRANTED", "ROUND_FAILED", "V6ONLY", "FALLBACK")
 
 
 class Event:

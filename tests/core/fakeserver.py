@@ -135,6 +135,8 @@ def summary(e):
         return "informed " + addr_str(e.lease.address)
     if e.type == E.ERROR:
         return "error {} {}".format(e.kind, e.reason)
+    if e.type == E.FALLBACK:
+        return "fallback"
     if e.type == E.V6ONLY:
         return "v6only {} {}".format(addr_str(e.server_id), e.wait)
     return repr(e)

@@ -109,3 +109,47 @@ def test_rfc4361_client_id_from_the_mac():
     assert cid == b"\xff" + MAC[2:] + b"\x00\x03\x00\x01" + MAC
     r.recv(Server().offer(d))
     assert r.sent()[0][0].get(61) == cid          # the same in every message
+
+
+# -- fallback (no lease after Config.fallback s) --------------------------------------
+def test_fallback_reported_once_discover_goes_on_and_a_lease_replaces_it():
+    r = Run(Config(fallback=10, tries=0))
+    r.start()
+    assert r.c.next_deadline() == 4000           # the first retransmission comes first
+    for t in (4000, 10000):
+        r.at(t)
+    assert r.log()[-1] == "fallback" and r.c.fallback
+    assert r.c.state == S.SELECTING               # DISCOVER goes on
+    r.at(100000)
+    assert "fallback" not in r.log()              # once per time without a lease
+    d = r.sent()[-1][0]
+    assert d.msg_type == 1
+    srv = Server()
+    r.recv(srv.offer(d))
+    r.recv(srv.ack(r.sent()[0][0]))
+    assert r.c.state == S.BOUND and not r.c.fallback
+    assert r.log()[-1] == "acquired 192.0.2.50"
+
+
+def test_fallback_counted_again_after_a_lease_is_lost():
+    r = Run(Config(fallback=30))
+    r.bind()
+    r.log()
+    r.at(3600000)                                 # expired: no lease from here
+    assert r.c.lease is None and r.c.next_deadline() <= 3600000 + 30000
+    r.at(3600000 + 30000)
+    assert "fallback" in r.log()
+
+
+def test_no_fallback_by_default_or_with_a_stored_lease_confirmed():
+    r = Run()
+    r.start()
+    r.at(10 ** 6)
+    assert "fallback" not in r.log() and not r.c.fallback
+    from dhcp4c.lease import Lease
+    r = Run(Config(fallback=5))
+    r.start(Lease(ADDR, SID, 3600, start=0))
+    req = r.sent()[0][0]
+    r.recv(Server().ack(req))
+    r.at(60000)
+    assert "fallback" not in r.log()

@@ -77,7 +77,8 @@ def test_hello():
 def test_state_without_lease():
     g = Rig()
     s = g.ok("state")
-    assert s == {"state": "STOPPED", "in_state_ms": 0, "lease": None, "informed": None}
+    assert s == {"state": "STOPPED", "in_state_ms": 0, "lease": None, "informed": None,
+                 "fallback": None}
 
 
 def test_state_bound_with_times_left():
