@@ -79,3 +79,28 @@ def test_no_fallback_without_a_profile_and_bad_flags(lab):
         p = subprocess.run(rig.interpreter("python") + ["-I", "-S", os.path.join(
             rig.REPO, "host", "dhcpc")] + bad, capture_output=True, text=True)
         assert p.returncode == 2 and p.stderr.count("\n") == 1, (bad, p.stderr)
+
+
+def test_manifest_fallback_read_and_bad_ones_ignored(tmp_path, capsys):
+    import sys
+    sys.path.insert(0, os.path.join(rig.REPO, "host"))
+    from dhcpc.cli import manifest_fallback
+    m = tmp_path / "manifest.json"
+    m.write_text('{"default_ip": null, "fallback": {"address": "192.0.2.9/24", '
+                 '"router": "192.0.2.1", "dns": ["192.0.2.53"], "after": 5}}')
+    prof, after = manifest_fallback([str(tmp_path)])
+    assert prof == {"address": bytes([192, 0, 2, 9]), "prefix": 24,
+                    "router": bytes([192, 0, 2, 1]), "dns": [bytes([192, 0, 2, 53])]}
+    assert after == 5
+    for bad in ('{"fallback": {"address": "192.0.2.9/99"}}', '{"fallback": 7}',
+                '{"fallback": {"router": "192.0.2.1"}}', '{"fallback": {',
+                b'{"fallback": "\xff"}'):
+        if isinstance(bad, bytes):
+            m.write_bytes(bad)
+        else:
+            m.write_text(bad)
+        assert manifest_fallback([str(tmp_path)]) == (None, None), bad
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "fallback ignored" in err, err
+    m.write_text('{"default_ip": null}')
+    assert manifest_fallback([str(tmp_path)]) == (None, None)
