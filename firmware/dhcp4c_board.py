@@ -180,7 +180,6 @@ class DHCP:
         self._sock = None
         self._poller = None
         self._link = None           # the NIC's link, as last read
-        self._up = True             # what the client last heard: link and a socket
         self._link_at = 0
         self._lost_at = None        # the socket died: closed, reopened from then on
         self._lost_wait = 0
@@ -190,7 +189,7 @@ class DHCP:
         self._apply_kind = None     # and the event the application hears when it takes
         self._apply_at = 0
         self._apply_wait = 0
-        self._reapply = False       # the link went down: the NIC may have lost the address
+        self._reapply = False       # the socket died: the NIC may have lost the address
         self._lease_text = None     # what lease_file holds
         self._rx_size = max(576, self.client.config.max_size or 576)
         self.ctl = None             # dhcp4c.control.Controller, once serve() is called
@@ -347,7 +346,7 @@ class DHCP:
         if not self._started:
             now = self.clock()
             dhcpnic.up(self.nic, self.hostname)
-            self._link = self._up = dhcpnic.link(self.nic, self.link_fn)
+            self._link = dhcpnic.link(self.nic, self.link_fn)
             self._link_at = now + LINK_MS
             self.client.start(now, self._load(now))
             self._started = True
@@ -389,33 +388,31 @@ class DHCP:
                 t.cancel()
             except RuntimeError:    # stop() from the reader's own callback: it ends itself
                 pass
-        try:
-            self._poller.unregister(s)
-        except (KeyError, OSError, AttributeError):
-            pass
+        self._poller.unregister(s)
         s.close()
 
     def _lost(self, exc, now):
-        """A send or a read found the socket dead (errno in _DEAD): closed
-        and reopened by the next step (_service), not here, where a datagram
-        or run()'s reader may still be using it."""
-        if self._lost_at is None:
+        """A send or a read raised `exc`: when its errno is in _DEAD, the
+        socket is closed and reopened by the next step (_service), not here,
+        where a datagram or run()'s reader may still be using it."""
+        if exc.args and exc.args[0] in _DEAD and self._lost_at is None:
             self._lost_at = now
             self.link_stats["socket_errors"] += 1
             self._report(exc)
 
     def _reopen(self, now):
-        """The socket died: close it and, while the NIC has a link, open it
-        again; when that fails, retry after SOCK_FIRST_MS doubling to SOCK_MAX_MS."""
+        """The socket died and the NIC has a link: close it and open a new
+        one; when that fails, retry after SOCK_FIRST_MS doubling to SOCK_MAX_MS.
+        The client meanwhile is told the link is down (it sends nothing and
+        keeps its lease while valid), and up once the new socket is open: the
+        core decides what follows (INIT-REBOOT with a lease)."""
         self._close()
-        if not self._link:
-            return                  # tried again once the link is back
+        self.client.link_down(now)      # nothing when it already is
+        self._reapply = True            # a new interface has no address yet
         try:
             self._open()
         except Exception as exc:
-            w = self._lost_wait
-            w = SOCK_FIRST_MS if not w else min(w * 2, SOCK_MAX_MS)
-            self._lost_wait = w
+            w = self._lost_wait = _later(self._lost_wait, SOCK_FIRST_MS, SOCK_MAX_MS)
             self._lost_at = now + w
             self.link_stats["reopen_failed"] += 1
             self._report(exc)
@@ -423,6 +420,7 @@ class DHCP:
         self._lost_at = None
         self._lost_wait = 0
         self.link_stats["reopened"] += 1
+        self.client.link_up(now)
 
     # -- one step -----------------------------------------------------------------
     def poll(self, wait=0):
@@ -464,13 +462,16 @@ class DHCP:
         if now >= self._link_at:
             self._link_at = now + LINK_MS
             link = dhcpnic.link(self.nic, self.link_fn)
-            if link and not self._link and self._lost_at is not None:
-                self._lost_at = now         # the link is back: reopen at once
-            self._link = link
-        self._tell(now)
+            if link != self._link:
+                self._link = link
+                if not link:
+                    self.client.link_down(now)
+                elif self._lost_at is None:
+                    self.client.link_up(now)
+                else:
+                    self._lost_at = now     # a new socket at once, then link_up
         if self._lost_at is not None and self._link and now >= self._lost_at:
             self._reopen(now)
-            self._tell(now)
         if self._apply is not None and now >= self._apply_at:
             self._try_apply(self._apply, now, self._apply_kind)
         now = self.clock()
@@ -486,28 +487,13 @@ class DHCP:
             due = self._lost_at
         return max(0, due - now)
 
-    def _tell(self, now):
-        """The client hears of the link going down or up; a dead socket is
-        a link down to it (it sends nothing, keeps its lease while valid)."""
-        up = self._link and self._lost_at is None
-        if up != self._up:
-            self._up = up
-            if up:
-                self.client.link_up(now)
-            else:
-                self._reapply = True
-                self.client.link_down(now)
-
     def _recv(self, most):
         """Read up to `most` waiting datagrams; True when there may be more."""
         for _ in range(most):
-            if self._sock is None or self._lost_at is not None:
-                return False
             try:
                 data, addr = self._sock.recvfrom(self._rx_size)
             except OSError as e:    # EAGAIN: nothing more
-                if e.args and e.args[0] in _DEAD:
-                    self._lost(e, self.clock())
+                self._lost(e, self.clock())
                 return False
             now = self.clock()
             self.client.receive(data, now, _src(addr))
@@ -530,8 +516,7 @@ class DHCP:
                     self._sock.sendto(payload, socket.getaddrinfo(addr_str(dst), 67)[0][-1])
             except OSError as e:
                 c.send_failed(now, "OSError {}".format(e.args[0] if e.args else ""))
-                if e.args and e.args[0] in _DEAD:
-                    self._lost(e, now)
+                self._lost(e, now)
         while True:
             e = c.next_event()
             if e is None:
@@ -579,9 +564,7 @@ class DHCP:
             dhcpnic.apply(self.nic, lease)
         except Exception as exc:
             self.apply_failed += 1
-            w = self._apply_wait
-            w = APPLY_FIRST_MS if not w else min(w * 2, APPLY_MAX_MS)
-            self._apply_wait = w
+            w = self._apply_wait = _later(self._apply_wait, APPLY_FIRST_MS, APPLY_MAX_MS)
             self._apply = lease
             self._apply_kind = kind
             self._apply_at = now + w
@@ -716,6 +699,11 @@ class DHCP:
         self._asyncio()
         await self._lease_ev.wait()
         return self.last_event
+
+
+def _later(wait, first, most):
+    """The next retry's wait: `first`, then doubling up to `most`."""
+    return min(wait * 2, most) if wait else first
 
 
 def _readable(queue, stream):
