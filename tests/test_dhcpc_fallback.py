@@ -104,3 +104,19 @@ def test_manifest_fallback_read_and_bad_ones_ignored(tmp_path, capsys):
         assert err.count("\n") == 1 and "fallback ignored" in err, err
     m.write_text('{"default_ip": null}')
     assert manifest_fallback([str(tmp_path)]) == (None, None)
+
+
+def test_ipv4ll_fallback_then_a_real_lease_replaces_it(lab):
+    """--ipv4ll: RFC 3927 probing and announcing at the RFC's timing (about
+    5-8 s), then the script's fallback with 169.254.x.y/16; dnsmasq started
+    later, its lease replaces it and the link-local address goes."""
+    r = Run(lab, ["-f", "-T", "1", "-t", "0", "--ipv4ll", "--fallback", "1"]).start()
+    env = r.wait_action("fallback", timeout=20)
+    assert env["fallback"] == "ipv4ll" and env["ip"].startswith("169.254.")
+    assert env["mask"] == "16" and "router" not in env
+    wait_addrs(lab, [env["ip"] + "/16"])
+    assert state(r)["fallback"]["kind"] == "ipv4ll"
+    lab.dnsmasq()
+    bound = r.wait_action("bound", timeout=20)
+    wait_addrs(lab, [bound["ip"] + "/" + bound["mask"]])
+    assert "lease replaces the ipv4ll fallback" in r.log()

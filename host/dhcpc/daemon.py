@@ -69,6 +69,7 @@ class Daemon:
         self.script_pid = None      # a script run not waited for yet (reap_script)
         self.arp = None             # (ArpProbe, granted lease) while -a probes
         self.fallback = None        # "static" or "ipv4ll" while a fallback is configured
+        self.ll = None              # ipv4ll.LinkLocal while --ipv4ll probes or holds
         self.exit_code = None
         self.forked = False
         self.got_lease = False
@@ -390,6 +391,46 @@ class Daemon:
         st = self.o["static"]
         if st is not None:
             self.apply_fallback("static", st["address"], st["prefix"], st["router"], st["dns"])
+        elif self.o["ipv4ll"]:
+            self.start_ipv4ll(now)
+
+    # IPv4 link-local (--ipv4ll): the main loop drives ipv4ll.LinkLocal as it
+    # drives the ARP probe; the address is configured once claimed.
+    def start_ipv4ll(self, now):
+        from .ipv4ll import LinkLocal   # only when it is needed
+        try:
+            ll = LinkLocal(self.iface, self.client.mac, now)
+        except OSError as e:
+            self.log("IPv4 link-local: {}; no fallback".format(e), "warning")
+            return
+        self.ll = ll
+        self.handlers[ll.sock.fileno()] = lambda d, fd, ev: ll.readable(now_ms())
+        self.poll.register(ll.sock, select.POLLIN)
+        self.log("no lease: probing IPv4 link-local {}".format(addr_str(ll.address)))
+
+    def ipv4ll_events(self, now):
+        if self.ll is None:
+            return
+        self.ll.tick(now)
+        for kind, addr, peer in self.ll.events():
+            if kind == "claimed":
+                self.apply_fallback("ipv4ll", addr, 16)
+            elif kind == "lost":        # RFC 3927 §2.5: a second conflict; a new one is probed
+                self.log("IPv4 link-local {} lost to another host; probing {}".format(
+                    addr_str(addr), addr_str(self.ll.address)), "warning")
+                self.fallback = None
+                if self.ctl is not None:
+                    self.ctl.fallback = {}
+                self.run_script("deconfig")
+            else:                       # conflict while probing, defended
+                self.log("IPv4 link-local {}: {}".format(addr_str(addr), kind))
+
+    def stop_ipv4ll(self):
+        if self.ll is not None:
+            self.poll.unregister(self.ll.sock)
+            del self.handlers[self.ll.sock.fileno()]
+            self.ll.close()
+            self.ll = None
 
     def apply_fallback(self, kind, addr, prefix, router=None, dns=()):
         """Configure the fallback through the script (action `fallback`,
@@ -413,6 +454,7 @@ class Daemon:
 
     def end_fallback(self):
         """A lease came: it replaces the fallback (its script run configures it)."""
+        self.stop_ipv4ll()
         if self.fallback is None:
             return
         self.log("lease replaces the {} fallback".format(self.fallback))
@@ -628,8 +670,8 @@ class Daemon:
                 dl = self.client.next_deadline()
                 if self.pkt is None and self.reopen_at is not None and self.link_up:
                     dl = self.reopen_at if dl is None else min(dl, self.reopen_at)
-                if self.arp is not None:
-                    adl = self.arp[0].next_deadline()
+                for side in (self.arp[0] if self.arp is not None else None, self.ll):
+                    adl = side.next_deadline() if side is not None else None
                     if adl is not None:
                         dl = adl if dl is None else min(dl, adl)
                 timeout = None if dl is None else max(0, dl - now)
@@ -662,12 +704,14 @@ class Daemon:
                 self.do_signals(now)
                 self.reap_script(block=False)
                 self.arp_done(now_ms())
+                self.ipv4ll_events(now_ms())
                 if self.pkt is None and self.link_up:
                     self.ensure_packet(now)
                 self.client.tick(now_ms())
         finally:
             self.reap_script(block=True)
             self.stop_arp()
+            self.stop_ipv4ll()
             if self.control is not None:
                 self.control.close()
             self.close_udp()
