@@ -189,7 +189,7 @@ class DHCP:
         self._apply_kind = None     # and the event the application hears when it takes
         self._apply_at = 0
         self._apply_wait = 0
-        self._reapply = False       # the socket died: the NIC may have lost the address
+        self._reapply = False       # the link went down: the lease goes on the NIC again
         self._lease_text = None     # what lease_file holds
         self._rx_size = max(576, self.client.config.max_size or 576)
         self.ctl = None             # dhcp4c.control.Controller, once serve() is called
@@ -465,6 +465,7 @@ class DHCP:
             if link != self._link:
                 self._link = link
                 if not link:
+                    self._reapply = True    # the NIC may come back without the address
                     self.client.link_down(now)
                 elif self._lost_at is None:
                     self.client.link_up(now)
@@ -544,7 +545,7 @@ class DHCP:
             if self._apply is not None:
                 self._apply = e.lease          # still refused: retry with the new times
             elif self._reapply:                # an interface taken away and given back
-                self._reapply = False          # comes back without its address
+                self._reapply = False          # comes back without its address (Linux)
                 self._try_apply(e.lease, now, "renewed")
             else:
                 self._lease_event("renewed", e.lease)

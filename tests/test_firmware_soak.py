@@ -107,7 +107,9 @@ def test_interface_gone_and_back_reopens_the_socket(lab, app):
     """The board is bound; its interface is taken away and given back. The
     next send on the old socket fails (ENODEV): the board counts it, closes
     the socket, opens a new one, confirms its lease (INIT-REBOOT: a REQUEST,
-    no DISCOVER), puts the address back on the interface and renews."""
+    no DISCOVER), puts the address back on the interface and renews. Twice:
+    the second time the interface may come back with the index the new
+    socket is bound to (no error then), and still needs its address back."""
     srv = lab.dnsmasq()
     b = VBoard(lab)
     b.flash(app=app)
@@ -116,21 +118,24 @@ def test_interface_gone_and_back_reopens_the_socket(lab, app):
         ip = wait_state(sess, "BOUND", 20)["lease"]["address"]
         assert sess.request("stats")["link"] == {
             "socket_errors": 0, "reopened": 0, "reopen_failed": 0}
-        take_interface_away_and_back(lab, sess)
-        assert sess.wait_lease("renewed", 15)["lease"]["address"] == ip
-        st = wait_state(sess, "BOUND", 5)
-        assert st["lease"]["address"] == ip
-        assert addrs(lab) == [ip + "/24"]                  # given back its address
-        link = sess.request("stats")["link"]
-        assert link["socket_errors"] == 1 and link["reopened"] == 1, link
-        assert link["reopen_failed"] == 0, link
-        log = lab.log(srv)
-        assert log.count("DHCPDISCOVER") == 1              # the lease was kept
-        reqs = log.count("DHCPREQUEST")
-        renewals(sess, 3)                                  # the new socket works
-        assert lab.log(srv).count("DHCPREQUEST") == reqs + 3
+        for turn in (1, 2):
+            take_interface_away_and_back(lab, sess)
+            assert sess.wait_lease("renewed", 15)["lease"]["address"] == ip
+            st = wait_state(sess, "BOUND", 5)
+            assert st["lease"]["address"] == ip
+            assert addrs(lab) == [ip + "/24"]              # given back its address
+            link = sess.request("stats")["link"]
+            if turn == 1:
+                assert link["socket_errors"] == 1 and link["reopened"] == 1, link
+            assert link["reopened"] == link["socket_errors"] >= 1, link
+            assert link["reopen_failed"] == 0, link
+            log = lab.log(srv)
+            assert log.count("DHCPDISCOVER") == 1          # the lease was kept
+            reqs = log.count("DHCPREQUEST")
+            renewals(sess, 3)                              # the new socket works
+            assert lab.log(srv).count("DHCPREQUEST") == reqs + 3
         assert "dhcp4c: error OSError" in b.console()       # the loss was reported
-        assert sess.request("stats", {"reset": True})["link"]["reopened"] == 1
+        assert sess.request("stats", {"reset": True})["link"]["reopened"] >= 1
         assert sess.request("stats")["link"]["reopened"] == 0
     finally:
         sess.close()
