@@ -11,6 +11,9 @@ b4 = st.binary(min_size=4, max_size=4)
 def option_value(code, max_size=600, min_size=0):
     """A value of the right shape for options whose shape the codec enforces or types."""
     fixed = FIXED.get(code)
+    if code == 1:           # a subnet mask: any other 4 bytes are dropped by decode()
+        return st.integers(1, 32).map(lambda n: ((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF)
+                                      .to_bytes(4, "big"))
     if code in ROUTES:
         return st.lists(st.tuples(b4, st.integers(0, 32), b4), max_size=min(max_size, 252) // 9
                         ).map(encode_routes)

@@ -15,7 +15,7 @@ about short and long buffers), so no struct at all.
 """
 from dhcp4c import const
 from dhcp4c.errors import MalformedError, UsageError
-from dhcp4c.options import FIXED, check_fixed, check_len, split4, text, uint
+from dhcp4c.options import FIXED, check_fixed, check_len, is_mask, split4, text, uint
 
 # RFC 2132 §9.6: the message types a client sends or takes (option 53; the
 # names of all of them are dhcp4c.constants.MSG_NAMES, host side).
@@ -300,7 +300,10 @@ def decode(data):
             recheck |= _parse_options(data, 44, 108, options, order, "sname (overloaded)")
         options[52] = overload      # RFC 2132 §9.3: honoured in the options field only
         m._ov = ov
-    if recheck or 121 in options or 249 in options:    # routes: no size to look at
+    # Routes have no size to look at, and a mask can be 4 bytes of nonsense.
+    mask = options.get(1)
+    if (recheck or 121 in options or 249 in options
+            or (mask is not None and not is_mask(mask))):
         for code in list(order):
             try:
                 check_fixed(code, options[code], OPTIONS_AT)

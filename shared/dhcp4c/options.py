@@ -32,8 +32,19 @@ def check_fixed(code, value, offset):
     if want is not None:
         n = len(value)
         check_len(code, value, n == want if want else n and not n & 3, offset)
+        if code == 1 and not is_mask(value):
+            raise MalformedError("option 1", offset, "{} is not a subnet mask".format(
+                ".".join(str(b) for b in value)))
     elif code in ROUTES:
         routes(value, code)
+
+
+def is_mask(value):
+    """A subnet mask (RFC 950): 4 bytes, ones then zeros, not all zeros."""
+    if len(value) != 4:
+        return False
+    inv = ~uint(value) & 0xFFFFFFFF
+    return inv != 0xFFFFFFFF and not inv & (inv + 1)
 
 
 def routes(value, code=121):

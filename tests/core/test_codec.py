@@ -254,6 +254,15 @@ def test_a_malformed_optional_option_is_dropped_alone():
     assert decode(encode(_reply())).dropped is None
 
 
+def test_a_subnet_mask_that_is_no_mask_is_dropped_alone():
+    """0.0.0.0 and non-contiguous masks would configure IP/0 or nonsense."""
+    for mask, ok in (("ffffff00", True), ("ffffffff", True), ("80000000", True),
+                     ("00000000", False), ("ff00ff00", False), ("fffffffd", False)):
+        m = decode(_with_options("350105" + "3604c0000201" + "0104" + mask + "ff"))
+        assert (1 in m.options) == ok, mask
+        assert (m.dropped is None) == ok, mask
+
+
 def test_malformed_classless_routes_are_dropped_alone():
     """RFC 3442 routes (121, and Microsoft's 249) have no fixed size: their
     shape is read whole. A prefix over 32 or a route cut short costs the
