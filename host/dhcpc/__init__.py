@@ -14,6 +14,8 @@ package does the I/O around it, a module per concern:
            unicast replies with ICMP port-unreachable), netlink RTMGRP_LINK
            for carrier and interface add/remove;
 - arp      the RFC 5227 ARP probe of a new address (-a), served by the main loop;
+- ipv4ll   RFC 3927 link-local addressing, the --ipv4ll fallback (probe,
+           announce, defence), served by the main loop the same way;
 - daemon   the main loop around one Client: events -> script runs, signals,
            lease file (INIT-REBOOT after a restart), pidfile, fork;
 - control  the control protocol on a Unix socket (--control, dhcpctl),
@@ -29,8 +31,8 @@ start): `import dhcpc` loads everything that path needs - cli, daemon and
 their imports - and that is only posix, sys, _socket, select, _signal, time
 and the dhcp4c core, all but dhcp4c built into the interpreter. What comes
 later is imported when first needed: os (the lease file's directory, after
-`bound`), syslog (-S), arp (-a, once a lease is offered) and control (at the
-first quiet moment).
+`bound`), syslog (-S), arp (-a, once a lease is offered), ipv4ll (at the
+fallback, with hashlib) and control (at the first quiet moment).
 """
 # posix, not os: the interpreter has loaded posix (which os wraps) before it
 # runs anything, while os with posixpath, stat and _collections_abc costs
