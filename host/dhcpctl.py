@@ -347,6 +347,14 @@ def fmt_state(r):
         "T2 in     {}".format(dur(l["t2_in_ms"])),
         "expiry in {}".format(dur(l["expiry_in_ms"])),
     ]
+    if l.get("ntp"):
+        lines.append("ntp       {}".format(", ".join(l["ntp"])))
+    if l.get("mtu"):
+        lines.append("mtu       {}".format(l["mtu"]))
+    for dest, via in l.get("routes") or ():
+        lines.append("route     {} via {}".format(dest, via))
+    if l.get("search"):
+        lines.append("search    {}".format(" ".join(l["search"])))
     if l.get("options"):
         lines.append("options:")
         lines += fmt_options(l["options"])

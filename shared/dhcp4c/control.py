@@ -30,6 +30,7 @@ from dhcp4c import const, events as E, states as S
 from dhcp4c.errors import UsageError
 from dhcp4c.frames import FrameReader, NEED_DATA, MARK, encode_parts
 from dhcp4c.lease import addr_str, parse_addr
+from dhcp4c.options import domains, routes, split4, uint
 from dhcp4c.stats import Stats
 
 PROTOCOL = const(1)
@@ -68,13 +69,37 @@ def lease_dict(lease, now):
     one allocation less per option on a board (str(code) would be a new str)."""
     if lease is None:
         return None
+    o = lease.options
     return {"address": addr_str(lease.address), "mask": _a(lease.mask),
             "routers": _as(lease.routers), "dns": _as(lease.dns), "domain": _t(lease.domain),
             "server_id": _a(lease.server_id), "server_addr": _a(lease.server_addr),
             "lease_time": None if lease.infinite else lease.lease_time,
             "t1": lease.t1, "t2": lease.t2, "elapsed_ms": now - lease.start,
             "t1_in_ms": _left(lease.t1_at, now), "t2_in_ms": _left(lease.t2_at, now),
-            "expiry_in_ms": _left(lease.expiry_at, now), "options": _hexopts(lease.options)}
+            "expiry_in_ms": _left(lease.expiry_at, now),
+            "ntp": _as(split4(42, o[42])) if 42 in o else [],
+            "mtu": uint(o[26]) if 26 in o else None,
+            "routes": _routes(o), "search": _search(o), "options": _hexopts(o)}
+
+
+def _routes(o):
+    """RFC 3442's routes (121, else 249) as [["dest/len", "router"]]; decode()
+    has checked their shape."""
+    raw = o.get(121)
+    if raw is None:
+        raw = o.get(249)
+    out = []
+    for dest, width, router in routes(raw) if raw is not None else ():
+        out.append(["{}/{}".format(addr_str(dest), width), addr_str(router)])
+    return out
+
+
+def _search(o):
+    """RFC 3397's search list; a misshapen one is left out (None)."""
+    try:
+        return domains(o[119]) if 119 in o else []
+    except ValueError:      # MalformedError
+        return None
 
 
 def _a(a):

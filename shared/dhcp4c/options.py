@@ -1,12 +1,14 @@
 """Option values the client itself reads and builds.
 
 Options are stored raw ({code: bytes}, see message.py). This module holds the
-length checks, the readers the client uses (addresses, integers, text) and the
+length checks, the readers the client and a board application use
+(addresses, integers, text, RFC 3442 routes, RFC 3397 search lists) and the
 options it sends (61, 55, 57, 81). The typed reading of every other option
-(KINDS, RFC 3442 routes, RFC 3397 search lists, RFC 4702 FQDN) is in
-dhcp4c.values, which a board does not need. Every reader checks lengths itself
-and raises MalformedError on a bad shape.
+(KINDS, RFC 4702 FQDN, RFC 3361 SIP) is in dhcp4c.values, which a board does
+not need. Every reader checks lengths itself and raises MalformedError on a
+bad shape.
 """
+from dhcp4c import const
 from dhcp4c.errors import MalformedError
 
 # RFC 2132 sizes that decode() enforces (code -> exact length; 0 means "a
@@ -102,6 +104,60 @@ def text(value):
         for b in raw:       # a loop, not a comprehension: no function object on a board
             out.append(chr(b))
         return "".join(out)
+
+
+# RFC 1035 §3.1 / §4.1.4: a name is at most 255 octets, a label at most 63.
+_MAX_NAME = const(255)
+
+
+def _read_name(value, i, field):
+    """One possibly compressed name starting at i: (name, offset after it).
+
+    Every pointer must point strictly before the label it replaces, so each
+    jump goes backwards and the walk ends; the length cap bounds it too.
+    """
+    labels = []
+    size = 0
+    end = -1
+    start = i
+    n = len(value)
+    while True:
+        if i >= n:
+            raise MalformedError(field, i, "name runs past the end")
+        b = value[i]
+        if b == 0:
+            if end < 0:
+                end = i + 1
+            return ".".join(labels), end
+        if b & 0xC0 == 0xC0:
+            if i + 1 >= n:
+                raise MalformedError(field, i, "truncated compression pointer")
+            target = ((b & 0x3F) << 8) | value[i + 1]
+            if target >= start:
+                raise MalformedError(field, i, "compression pointer does not point backwards")
+            if end < 0:
+                end = i + 2
+            i = start = target
+            continue
+        if b & 0xC0:
+            raise MalformedError(field, i, "reserved label type")
+        size += b + 1
+        if size >= _MAX_NAME:  # the root label (0) makes one more
+            raise MalformedError(field, i, "name longer than 255 octets")
+        if i + 1 + b > n:
+            raise MalformedError(field, i, "label runs past the end")
+        labels.append(text(value[i + 1:i + 1 + b]))
+        i += 1 + b
+
+
+def domains(value, field="option 119"):
+    """RFC 3397: the domain search list, compression pointers resolved."""
+    out = []
+    i = 0
+    while i < len(value):
+        name, i = _read_name(value, i, field)
+        out.append(name)
+    return out
 
 
 def encode_name(name):

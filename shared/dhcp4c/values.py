@@ -18,6 +18,7 @@ from dhcp4c import const
 from dhcp4c.errors import MalformedError
 from dhcp4c.options import check_len, encode_name, split4, text, uint
 from dhcp4c.options import routes as decode_routes   # RFC 3442: the board reads it too
+from dhcp4c.options import domains as decode_domains  # RFC 3397: the board reads it too
 
 # Value kinds: what value() makes of an option's bytes.
 ADDR = const(1)       # one IPv4 address (4 bytes)
@@ -204,60 +205,6 @@ def encode_routes(routes):
         out += dest[:(width + 7) >> 3]
         out += router
     return bytes(out)
-
-
-# RFC 1035 §3.1 / §4.1.4: a name is at most 255 octets, a label at most 63.
-_MAX_NAME = const(255)
-
-
-def _read_name(value, i, field):
-    """One possibly compressed name starting at i: (name, offset after it).
-
-    Every pointer must point strictly before the label it replaces, so each
-    jump goes backwards and the walk ends; the length cap bounds it too.
-    """
-    labels = []
-    size = 0
-    end = -1
-    start = i
-    n = len(value)
-    while True:
-        if i >= n:
-            raise MalformedError(field, i, "name runs past the end")
-        b = value[i]
-        if b == 0:
-            if end < 0:
-                end = i + 1
-            return ".".join(labels), end
-        if b & 0xC0 == 0xC0:
-            if i + 1 >= n:
-                raise MalformedError(field, i, "truncated compression pointer")
-            target = ((b & 0x3F) << 8) | value[i + 1]
-            if target >= start:
-                raise MalformedError(field, i, "compression pointer does not point backwards")
-            if end < 0:
-                end = i + 2
-            i = start = target
-            continue
-        if b & 0xC0:
-            raise MalformedError(field, i, "reserved label type")
-        size += b + 1
-        if size >= _MAX_NAME:  # the root label (0) makes one more
-            raise MalformedError(field, i, "name longer than 255 octets")
-        if i + 1 + b > n:
-            raise MalformedError(field, i, "label runs past the end")
-        labels.append(text(value[i + 1:i + 1 + b]))
-        i += 1 + b
-
-
-def decode_domains(value, field="option 119"):
-    """RFC 3397: the domain search list, compression pointers resolved."""
-    out = []
-    i = 0
-    while i < len(value):
-        name, i = _read_name(value, i, field)
-        out.append(name)
-    return out
 
 
 def encode_domains(names):

@@ -2,6 +2,7 @@
 every command, events to subscribers, errors and server info, config, bad
 requests, several connections. Runs on CPython and MicroPython."""
 from fakeserver import Run, Server, SID, SID2, ADDR, ip
+from portable import unhex
 from dhcp4c.client import Config
 from dhcp4c.control import Controller, COMMANDS, PROTOCOL
 from dhcp4c.frames import FrameReader, NEED_DATA, encode
@@ -150,6 +151,26 @@ def test_rebind_release_restart():
     assert g.ok("state")["lease"] is None
     g.bind()
     assert g.ok("restart")["state"] in ("INIT", "SELECTING", "INIT_REBOOT", "REBOOTING")
+
+
+def test_state_gives_the_options_an_application_reads():
+    """Issue 16, item 6: NTP servers, MTU, RFC 3442 routes and the RFC 3397
+    search list, typed, beside every option raw by code."""
+    search = unhex("076578616d706c65036f726700" "0161c000")   # example.org, a.<ptr>
+    srv = Server(extra=((42, ip("192.0.2.123") + ip("192.0.2.124")), (26, b"\x05\xdc"),
+                        (121, unhex("18c63364c0000201" "00c00002fe")), (119, search)))
+    g = Rig()
+    g.bind(srv)
+    lease = g.ok("state")["lease"]
+    assert lease["ntp"] == ["192.0.2.123", "192.0.2.124"] and lease["mtu"] == 1500
+    assert lease["routes"] == [["198.51.100.0/24", "192.0.2.1"], ["0.0.0.0/0", "192.0.2.254"]]
+    assert lease["search"] == ["example.org", "a.example.org"]
+    assert lease["options"]["42"] == "c000027bc000027c"        # and raw, by code
+    g = Rig()
+    g.bind(Server(extra=((119, b"\x07exa"),)))                  # a misshapen list
+    lease = g.ok("state")["lease"]
+    assert lease["search"] is None and lease["ntp"] == [] and lease["routes"] == []
+    assert lease["mtu"] is None
 
 
 def test_inform_command_state_and_event():
