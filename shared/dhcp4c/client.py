@@ -106,6 +106,12 @@ class Config:
                   ACK to it with option 80 binds at once (two messages). The
                   risk: with several servers, each may commit an address to us
                   and all but one stay tied up until their lease ends
+    reboot        ms: the most an INIT-REBOOT (a stored lease confirmed at start
+                  or after link up) may take: its REQUEST is sent twice, at 0
+                  and half-way, then DISCOVER (a board waking from deep sleep,
+                  where some access points drop a REQUEST for an address they
+                  did not hand out). None (default): the §4.1 back-off and
+                  `tries`, as for any request
     fallback      seconds without a lease after which the event FALLBACK tells
                   the caller to configure its fallback (a static profile,
                   IPv4 link-local); None (default): never. DISCOVER goes on,
@@ -120,7 +126,7 @@ class Config:
     def __init__(self, requested=None, client_id="hw", hostname=None, fqdn=None,
                  vendor_class=None, prl=DEFAULT_PRL, max_size=576, broadcast=True,
                  extra=(), tries=5, timeout=None, pause=20, offer_wait=500, start_delay=0,
-                 confirm=False, rapid_commit=False, v6only=False, fallback=None):
+                 confirm=False, rapid_commit=False, v6only=False, fallback=None, reboot=None):
         if requested is not None and len(requested) != 4:
             raise UsageError("requested must be 4 bytes")
         if max_size is not None and not 576 <= max_size <= 65535:
@@ -131,6 +137,8 @@ class Config:
             raise UsageError("timeout must be >= 1 s")
         if fallback is not None and fallback < 0:
             raise UsageError("fallback must be >= 0 s")
+        if reboot is not None and reboot < 2:
+            raise UsageError("reboot must be >= 2 ms")
         for code, raw in extra:
             if not 1 <= code <= 254:
                 raise UsageError("extra option code {} not in 1..254".format(code))
@@ -152,6 +160,7 @@ class Config:
         self.rapid_commit = rapid_commit
         self.v6only = v6only
         self.fallback = fallback
+        self.reboot = reboot
 
     def options(self, mac):
         """The configured options as the (code, bytes) list dhcp4c.build takes."""
@@ -654,6 +663,8 @@ class Client:
         self._tries += 1
         if end is not None:
             self._deadline = timers.half_remaining(now, end)       # §4.4.5
+        elif st == S.REBOOTING and cfg.reboot is not None:         # bounded INIT-REBOOT
+            self._deadline = now + (cfg.reboot >> 1)
         else:
             r = self._rand() if cfg.timeout is None else 0
             self._deadline = now + timers.retransmit_ms(self._tries - 1, cfg.timeout, r)
@@ -696,6 +707,8 @@ class Client:
             else:
                 self._transmit(now)
         elif st == S.REQUESTING or st == S.REBOOTING:
+            if st == S.REBOOTING and cfg.reboot is not None:
+                out = self._tries >= 2          # Config.reboot: two REQUESTs, then DISCOVER
             if out and st == S.REBOOTING and lease is not None:
                 # §3.2 step 4: no answer after link up; keep using the unexpired lease.
                 self._reboot = None

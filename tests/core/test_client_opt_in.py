@@ -153,3 +153,33 @@ def test_no_fallback_by_default_or_with_a_stored_lease_confirmed():
     r.recv(Server().ack(req))
     r.at(60000)
     assert "fallback" not in r.log()
+
+
+# -- bounded INIT-REBOOT (Config.reboot), deep-sleep wake-ups ---------------------------
+def test_bounded_reboot_two_requests_then_discover():
+    from dhcp4c.lease import Lease
+    r = Run(Config(reboot=2000))
+    r.start(Lease(ADDR, SID, 3600, start=0))
+    first = r.sent()[0][0]
+    assert first.msg_type == 3 and r.c.next_deadline() == 1000
+    r.at(1000)
+    again = r.sent()[0][0]
+    assert again.xid == first.xid and r.c.next_deadline() == 2000
+    r.log()
+    r.at(2000)                                   # an AP that drops it: DISCOVER at 2 s
+    assert r.log()[:3] == ["REBOOTING>INIT no ACK", "round failed no ACK",
+                           "INIT>SELECTING send DISCOVER"]
+    d = r.sent()[0][0]
+    assert d.msg_type == 1 and d.get(50) == ADDR   # asking for the stored address
+
+
+def test_bounded_reboot_answered_binds_and_default_is_unbounded():
+    from dhcp4c.lease import Lease
+    r = Run(Config(reboot=2000))
+    r.start(Lease(ADDR, SID, 3600, start=0))
+    r.recv(Server().ack(r.sent()[0][0]))
+    assert r.c.state == S.BOUND
+    r = Run()
+    r.start(Lease(ADDR, SID, 3600, start=0))
+    r.sent()
+    assert r.c.next_deadline() == 4000           # §4.1 back-off as before
