@@ -22,7 +22,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -158,13 +157,7 @@ def main():
         print("bench/boot.py: needs root (network namespaces); skipped")
         return 0
     with rig.Lab() as lab:
-        tmp = tempfile.mkdtemp(dir=lab.tmp)
-        fifo = os.path.join(tmp, "bound.fifo")
-        os.mkfifo(fifo)
-        script = os.path.join(tmp, "script.sh")
-        with open(script, "w") as f:
-            f.write(SCRIPT.format(fifo=fifo))
-        os.chmod(script, 0o755)
+        tmp, fifo, script = lease_time.fifo_script(lab, SCRIPT)
         lab.dnsmasq(lease="1h")
         cl = client_rows(lab, script, tmp)
         boot = [[n, [], 0] for n, _ in cl]

@@ -94,6 +94,19 @@ def clients(lab, script, tmp):
     return out
 
 
+def fifo_script(lab, text):
+    """A directory in the lab, a FIFO in it, and the clients' script `text`
+    ({fifo} filled in), which says `bound` by writing to the FIFO."""
+    tmp = tempfile.mkdtemp(dir=lab.tmp)
+    fifo = os.path.join(tmp, "bound.fifo")
+    os.mkfifo(fifo)
+    script = os.path.join(tmp, "script.sh")
+    with open(script, "w") as f:
+        f.write(text.format(fifo=fifo))
+    os.chmod(script, 0o755)
+    return tmp, fifo, script
+
+
 def one_run(lab, cmd, fifo, timeout=30.0):
     lab.client_flush()
     t0 = time.monotonic()
@@ -205,13 +218,7 @@ def main():
         print("bench/lease_time.py: needs root (network namespaces); skipped")
         return 0
     with rig.Lab() as lab:
-        tmp = tempfile.mkdtemp(dir=lab.tmp)
-        fifo = os.path.join(tmp, "bound.fifo")
-        os.mkfifo(fifo)
-        script = os.path.join(tmp, "script.sh")
-        with open(script, "w") as f:
-            f.write(SCRIPT.format(fifo=fifo))
-        os.chmod(script, 0o755)
+        tmp, fifo, script = fifo_script(lab, SCRIPT)
         lab.dnsmasq(lease="1h")
         cl = clients(lab, script, tmp)
         # dhclient (-lf) and dhcpcd (/var/lib/dhcpcd) keep their lease files

@@ -5,9 +5,8 @@ socket and timers are served while it probes. What to do with its verdict
 imports this module when the first probe starts: it is not on the way to the
 first DISCOVER.
 """
-import _socket as socket
 
-from .linux import BCAST_MAC, ETH_P_ARP
+from .linux import BCAST_MAC, ETH_P_ARP, open_arp
 
 
 class ArpProbe:
@@ -25,13 +24,7 @@ class ArpProbe:
     def __init__(self, iface, mac, addr, msec, now):
         self.iface, self.mac, self.addr = iface, mac, addr
         self.conflict = None
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
-        try:
-            self.sock.bind((iface, ETH_P_ARP))
-            self.sock.setblocking(False)
-        except BaseException:
-            self.sock.close()
-            raise
+        self.sock = open_arp(iface)
         # ARP request (RFC 826): Ethernet (1), IPv4, 6- and 4-byte addresses;
         # sender IP 0.0.0.0 and target MAC zero for a probe (RFC 5227 §2.1.1).
         self.probe = (b"\x00\x01\x08\x00\x06\x04\x00\x01" + bytes(mac) + bytes(4)

@@ -45,12 +45,11 @@ Choices where RFC 3927 leaves room, each marked where it is made:
 `scale` multiplies every interval (tests run the RFC's timing 4 times
 faster); the default, 1, is RFC 3927's §9 timing.
 """
-import _socket as socket
 import hashlib
 import posix
 import time
 
-from .linux import BCAST_MAC, ETH_P_ARP
+from .linux import BCAST_MAC, ETH_P_ARP, open_arp
 
 # RFC 3927 §9, in milliseconds (counts as they are).
 PROBE_WAIT = 1000           # initial random delay
@@ -246,13 +245,7 @@ class LinkLocal(LinkLocalCore):
     def __init__(self, iface, mac, now, rand=None, jitter=None, scale=1):
         self.iface = iface
         self.send_errors = 0
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
-        try:
-            self.sock.bind((iface, ETH_P_ARP))
-            self.sock.setblocking(False)
-        except BaseException:
-            self.sock.close()
-            raise
+        self.sock = open_arp(iface)
         LinkLocalCore.__init__(self, mac, now, rand, jitter, scale)
         self.tick(now)
 

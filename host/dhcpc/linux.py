@@ -120,6 +120,19 @@ def open_packet(iface):
     return s
 
 
+def open_arp(iface):
+    """A packet socket for ARP on one interface, bound and non-blocking (the
+    -a probe, arp.py; the link-local fallback, ipv4ll.py)."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ARP))
+    try:
+        s.bind((iface, ETH_P_ARP))
+        s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
 def open_udp(iface, addr):
     """Kernel UDP socket on addr:68, bound to the interface (IP_FREEBIND: the
     script may not have configured the address yet)."""
