@@ -26,10 +26,12 @@ unread, garbage and an oversize line, half a frame, an empty connection).
     iface-recreate the veth pair deleted (RTM_DELLINK: the packet and UDP
                    sockets closed) and created again with the same MACs:
                    a new packet socket on the new ifindex, INIT-REBOOT
-    send-error     nftables drops the client's DHCP packets at egress, so
-                   the packet socket's sendto() fails (ENOBUFS): send_failed,
-                   the packet socket closed and reopened after its back-off;
-                   the rule removed, `rebind` until ACKed
+    send-error     two failed sends on the packet socket: nftables drops the
+                   client's DHCP packets at egress (sendto() fails with
+                   ENOBUFS, the socket is kept), then an MTU of 100 (EMSGSIZE:
+                   the socket is closed and reopened after its back-off);
+                   the rule removed, the MTU back, `rebind` every 50 ms
+                   until ACKed
     udp-error      the client's address removed: the unicast REQUEST on the
                    UDP socket fails (no route) and goes out on the packet
                    socket instead; the address put back, `renew` until ACKed
@@ -257,6 +259,7 @@ class Soak:
         self.start_server()
         self.smac = self.server_mac()
         self.cmac = ":".join("{:02x}".format(b) for b in lab.client_mac)
+        self.mtu = int(lab.run(["cat", "/sys/class/net/{}/mtu".format(lab.client_if)]).stdout)
         self.sock = os.path.join(lab.tmp, "soak.sock")
         # -a100: every new lease is probed by ARP (a packet socket of its own)
         self.run = dhcpcrig.Run(lab, ["-f", "-a100", "--control", self.sock],
@@ -339,7 +342,9 @@ class Soak:
             self.wait(sub, is_lease, n, "lease")
         elif kind == "rebind-down":
             self.stop_server()
-            assert sub.result("rebind")["state"] == "REBINDING"
+            st = sub.result("rebind")["state"]
+            if st != "REBINDING":
+                raise SoakError("rebind: {}, not REBINDING".format(st))
             time.sleep(0.05)                    # the REQUEST goes unanswered
             self.start_server()
             self.until_lease(sub, "rebind")
@@ -378,13 +383,24 @@ class Soak:
             self.ip("link", "set", lab.client_if, "up")
             self.wait(sub, is_lease, n, "lease")
         elif kind == "send-error":
+            is_send_error = lambda e: e["event"] == "error" and e["kind"] == "send"  # noqa: E731
+            # ENOBUFS: nftables drops the client's DHCP packets at egress
             lab.loss(100, side="client")
             try:
                 sub.result("rebind")
-                self.wait(sub, lambda e: e["event"] == "error" and e["kind"] == "send", n,
-                          "send error")
+                self.wait(sub, is_send_error, n, "send error (ENOBUFS)")
             finally:
                 lab.loss(0, side="client")
+            # EMSGSIZE: an MTU below the datagram's size (as a script that
+            # sets a server's option 26 could): the packet socket is closed
+            # and waits out its back-off before it is opened again
+            m = len(sub.events)
+            self.ip("link", "set", lab.client_if, "mtu", "100")
+            try:
+                sub.result("rebind")
+                self.wait(sub, is_send_error, m, "send error (EMSGSIZE)")
+            finally:
+                self.ip("link", "set", lab.client_if, "mtu", str(self.mtu))
             # At once and every 50 ms: a command during the packet socket's
             # back-off must not extend it (it did: issue 17, the soak).
             self.until_lease(sub, "rebind", every=0.05, tries=60)
@@ -440,7 +456,8 @@ class Soak:
         pid = self.pid
         kinds = fd_kinds(pid)
         return {"cycle": cycle, "fds": sum(kinds.values()), "kinds": kinds,
-                "rss": proc_status(pid, "VmRSS"), "clients": clients,
+                "rss": proc_status(pid, "VmRSS"), "anon": proc_status(pid, "RssAnon"),
+                "clients": clients,
                 "unix": kinds.get("unix", 0), "children": children(pid),
                 "cpu": cpu_ticks(pid), "t": time.monotonic(), "stats": stats}
 
@@ -483,8 +500,8 @@ def run_soak(lab, cycles=1000, warmup=None, seed=1, progress=None, dhcpc=None):
                 samples.append(s.sample(done))
             if done % 100 == 0:
                 last = samples[-1] if samples else s.sample(done)
-                say("cycle {}/{}: fds {}, RSS {} KiB, clients {}, {:.0f} s".format(
-                    done, cycles, last["fds"], last["rss"], last["clients"],
+                say("cycle {}/{}: fds {}, RSS {} KiB ({} anonymous), clients {}, {:.0f} s".format(
+                    done, cycles, last["fds"], last["rss"], last["anon"], last["clients"],
                     time.monotonic() - t_start))
         if not samples:
             samples.append(s.sample(cycles))
@@ -511,16 +528,17 @@ def run_soak(lab, cycles=1000, warmup=None, seed=1, progress=None, dhcpc=None):
         "samples": samples, "first": first, "last": last,
         "fds_range": (min(x["fds"] for x in samples), max(x["fds"] for x in samples)),
         "clients_range": (min(x["clients"] for x in samples), max(x["clients"] for x in samples)),
-        "growth": {"fds": per1000("fds"), "rss": per1000("rss"), "clients": per1000("clients"),
-                   "unix": per1000("unix")},
+        "growth": {"fds": per1000("fds"), "rss": per1000("rss"), "anon": per1000("anon"),
+                   "clients": per1000("clients"), "unix": per1000("unix")},
         "rss_slope": slope([(x["cycle"], x["rss"]) for x in samples]) * 1000.0,
+        "anon_slope": slope([(x["cycle"], x["anon"]) for x in samples]) * 1000.0,
         "rss_max": max(x["rss"] for x in samples),
         "cpu_per_cycle_ms": ((last["cpu"] - first["cpu"]) * 1000.0 / hz / span) if span else 0.0,
         "idle_cpu_ms": idle * 1000.0 / hz,
         "alive": alive, "state": state, "duration": time.monotonic() - t_start,
         "log_counts": dict((k, log.count(k)) for k in (
             "packet socket:", "unicast via UDP socket", "interface gone", "link down",
-            "received NAK", "send:", "Traceback")),
+            "received NAK", "send:", "No buffer space", "Message too long", "Traceback")),
     }
 
 
@@ -555,14 +573,16 @@ def table(r):
                                                 e["clients"], r["growth"]["clients"]),
         "{:<28} {:>10} {:>10} {:>14.1f}".format("RSS KiB", f["rss"], e["rss"],
                                                 r["growth"]["rss"]),
+        "{:<28} {:>10} {:>10} {:>14.1f}".format("  of which anonymous", f["anon"], e["anon"],
+                                                r["growth"]["anon"]),
         "{:<28} {:>10} {:>10}".format("child processes", f["children"], e["children"]),
         "",
         "fds by kind: {} -> {}".format(_kinds(f["kinds"]), _kinds(e["kinds"])),
         "fds over every sample: {}..{}; control clients {}..{}; {} samples".format(
             r["fds_range"][0], r["fds_range"][1], r["clients_range"][0], r["clients_range"][1],
             len(r["samples"])),
-        "RSS: least-squares slope {:+.1f} KiB/1000 cycles, max {} KiB".format(
-            r["rss_slope"], r["rss_max"]),
+        "RSS: least-squares slope {:+.1f} KiB/1000 cycles (anonymous {:+.1f}), max {} KiB".format(
+            r["rss_slope"], r["anon_slope"], r["rss_max"]),
         "CPU {:.1f} ms a cycle; idle afterwards {:.0f} ms in 1 s".format(
             r["cpu_per_cycle_ms"], r["idle_cpu_ms"]),
         "daemon: {}, {}; control connections ever {}, dropped {}, refused {}".format(
