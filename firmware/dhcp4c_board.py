@@ -53,7 +53,7 @@ from dhcp4c.client import Client, Config
 from dhcp4c.errors import MalformedError
 from dhcp4c.events import Event
 from dhcp4c.lease import Lease as CoreLease, addr_str, parse_addr
-from dhcp4c.options import split4
+from dhcp4c.options import domains, routes, split4, uint
 
 import dhcpnic
 
@@ -72,6 +72,17 @@ SOCK_MAX_MS = 16000     # ... doubling up to this
 _DEAD = (9, 6, 19, 100)
 SO_BINDTODEVICE = 25    # Linux; only with bind_device
 NTP_SERVERS = 42        # RFC 2132 §8.3
+# Config.reboot's default on boards: a stored lease (a reset, a wake from
+# deep sleep) is asked for with a REQUEST at 0 and at 1000 ms, then the
+# client goes on to DISCOVER (asking for the same address). A server on the
+# LAN answers an INIT-REBOOT REQUEST within milliseconds, so 2 s covers one
+# lost REQUEST; RFC 2131's own retransmission (4, 8 ... s) would keep a
+# battery board awake for tens of seconds against a server that ignores a
+# REQUEST for an address it has no lease for (dnsmasq without
+# dhcp-authoritative does), before it discovers.
+REBOOT_MS = 2000
+FALLBACK_AFTER = 10     # s without a lease before a fallback profile, unless "after"
+RTC_MEMORY = 2048       # ESP32's RTC memory: a lease line is under 100 bytes
 
 
 def _rand32():
@@ -95,10 +106,20 @@ class Lease:
     """A lease as the application reads it: addresses as dotted-quad strings,
     the form MicroPython's network and socket modules take.
 
-    address, mask, router (str or None), dns, ntp (lists of str), domain
-    (str or None), server (the server identifier), lease_time (s, None when
-    infinite), time_left (s now, None when infinite), option(code) (the raw
-    bytes of any option the server sent, or None), raw (dhcp4c.lease.Lease).
+    address, mask, router (option 3's first router, str or None), gateway
+    (the router the NIC's default route goes to: that of the default route
+    in RFC 3442's classless routes when the lease has them, which make
+    option 3 ignored, else router), dns, ntp (lists of str), domain (str or
+    None), search (RFC 3397's domain search list, option 119: a list of
+    names, [] when the server sent none, None when it was malformed), routes
+    (RFC 3442's option 121, else Microsoft's 249: [("dest/len", "router")],
+    [] without), mtu (option 26, int or None), server (the server
+    identifier), lease_time (s, None when infinite), time_left (s now, None
+    when infinite), option(code) (the raw bytes of any option the server
+    sent, or None), raw (dhcp4c.lease.Lease).
+    Only the gateway goes on the NIC (MicroPython's network has no routing
+    table): the other routes, the MTU, NTP and the search list are the
+    application's to use. NTP servers (42) are in the default request list.
     """
 
     def __init__(self, raw, clock):
@@ -118,6 +139,28 @@ class Lease:
                 self.ntp = _quads(split4(NTP_SERVERS, ntp))
             except MalformedError:
                 pass        # a bad option 42 costs the NTP list, not the lease
+        g = dhcpnic.gateway(raw)
+        self.gateway = None if g is None else addr_str(g)
+        o = raw.options
+        self.search = []
+        if 119 in o:
+            try:
+                self.search = domains(o[119])
+            except MalformedError:
+                self.search = None
+        self.routes = []
+        r = o.get(121)
+        if r is None:
+            r = o.get(249)
+        if r is not None:
+            try:
+                for dest, width, router in routes(r):
+                    self.routes.append(("{}/{}".format(addr_str(dest), width),
+                                        addr_str(router)))
+            except MalformedError:      # decode() drops these: not seen here
+                self.routes = []
+        m = o.get(26)
+        self.mtu = uint(m) if m is not None and len(m) == 2 else None
 
     @property
     def time_left(self):
@@ -127,14 +170,54 @@ class Lease:
         return self.raw.options.get(code)
 
     def __repr__(self):
-        return "<Lease {}/{} via {}>".format(self.address, self.mask, self.router)
+        return "<Lease {}/{} via {}>".format(self.address, self.mask, self.gateway)
+
+
+class Static:
+    """The static fallback profile as the application reads it (on_lease's
+    "fallback"): address, mask, prefix, router, gateway (the same), dns; the
+    Lease attributes a server gives are empty (ntp [], domain None, search
+    [], routes [], mtu None, server None, lease_time None, time_left None,
+    option() None).
+
+    Static({"address": "IP/LEN", "router": IP, "dns": [IP...], "after": SEC})
+    (manifest.json's "fallback" format; router and dns may be left out)."""
+    ntp = []
+    search = []
+    routes = []
+    domain = mtu = server = lease_time = time_left = raw = None
+
+    def __init__(self, spec):
+        ip, _, pre = spec["address"].partition("/")
+        prefix = int(pre) if pre else 24
+        if parse_addr(ip) is None or not 0 < prefix <= 32:
+            raise ValueError("fallback address: " + spec["address"])
+        self.address = ip
+        self.prefix = prefix
+        m = []
+        for i in range(4):      # byte by byte: no 32-bit int (a heap object on a board)
+            m.append(str((0xFF00 >> min(8, max(0, prefix - 8 * i))) & 0xFF))
+        self.mask = ".".join(m)
+        self.router = self.gateway = spec.get("router") or None
+        self.dns = list(spec.get("dns") or ())
+        for a in [self.router] + self.dns:
+            if a is not None and parse_addr(a) is None:
+                raise ValueError("fallback: not an address: " + a)
+        self.after = spec.get("after", FALLBACK_AFTER)
+
+    def option(self, code):
+        return None
+
+    def __repr__(self):
+        return "<Static {}/{} via {}>".format(self.address, self.prefix, self.router)
 
 
 class DHCP:
     """The DHCP client of one NIC, for an application to run.
 
     DHCP(nic, hostname=None, *, lease_file=LEASE_FILE, rtc=False, link=None,
-         bind_device=None, name="", log=print, **config)
+         bind_device=None, name="", log=print, fallback=None, lease_store=None,
+         **config)
 
     nic          a MicroPython network NIC (network.LAN(), WLAN(STA_IF), WIZNET5K...)
     hostname     option 12, and the NIC's own hostname where the port has one
@@ -146,21 +229,54 @@ class DHCP:
     bind_device  interface name for SO_BINDTODEVICE (the unix virtual board)
     name         the board's name, for the control channel's `hello`
     log          called with one line for errors (None: silent)
-    config       more dhcp4c.client.Config arguments (requested, client_id,
-                 vendor_class, prl, max_size, extra, tries, timeout, ...)
+    fallback     a static profile for when no server answers: {"address":
+                 "IP/LEN", "router": IP, "dns": [IP...], "after": SEC}
+                 (manifest.json's "fallback" format; after defaults to
+                 FALLBACK_AFTER s). After that long without a lease it goes
+                 on the NIC and on_lease hears "fallback" (a Static); DISCOVER
+                 goes on, and a lease that comes later replaces it ("acquired").
+                 A number instead: those seconds, then on_lease("fallback",
+                 None) and nothing on the NIC (the application's move)
+    lease_store  where the lease is kept across resets and deep sleep: None
+                 or "file" (lease_file), "rtc" (machine.RTC().memory(), which
+                 survives deep sleep: ESP32), or an object with memory() and
+                 memory(bytes) as machine.RTC has
+    config       more dhcp4c.client.Config arguments (requested, client_id
+                 ("rfc4361": RFC 4361's), rapid_commit, v6only, vendor_class,
+                 prl, max_size, extra, tries, timeout, reboot (default
+                 REBOOT_MS here), ...)
 
-    Read: lease (a Lease while the NIC has the address, else None), state
+    Read: lease (a Lease while the NIC has the address, else None),
+    fallback (the Static while the NIC has the fallback profile, else None), state
     (the client's state name), client (the dhcp4c.client.Client), errors,
     link_stats (socket_errors: the socket found dead; reopened; reopen_failed).
     Lease events: on_lease = fn(kind, lease), kind "acquired", "renewed",
-    "changed" or "lost", called for each; under asyncio also await event().
+    "changed", "lost" or "fallback" (the static profile is on the NIC; lease
+    is the Static, self.lease stays None and bound() keeps waiting), called
+    for each; under asyncio also await event().
     With confirm=True a new lease first comes as "granted", not yet on the
     NIC: the application checks it and calls accept() or decline().
     """
 
     def __init__(self, nic, hostname=None, *, lease_file=LEASE_FILE, rtc=False, link=None,
-                 bind_device=None, name="", log=print, **config):
+                 bind_device=None, name="", log=print, fallback=None, lease_store=None,
+                 **config):
         self.nic = nic
+        self.static = None          # the fallback profile (Static)
+        self.fallback = None        # ... while it is on the NIC
+        if isinstance(fallback, dict):
+            self.static = Static(fallback)
+            config["fallback"] = self.static.after
+        elif fallback is not None:  # seconds alone: on_lease("fallback", None), the app's move
+            config["fallback"] = fallback
+        if "reboot" not in config:
+            config["reboot"] = REBOOT_MS
+        if lease_store == "rtc":
+            import machine
+            lease_store = machine.RTC()
+        elif lease_store == "file":
+            lease_store = None
+        self.store = lease_store    # None: lease_file
         self.hostname = hostname
         self.lease_file = lease_file
         self.rtc = rtc
@@ -202,14 +318,28 @@ class DHCP:
     @classmethod
     def from_board(cls, board, **kw):
         """The client a board profile (boards/*.py) describes: its nic(),
-        HOSTNAME, RTC, link(), BIND_DEVICE, LEASE_FILE, NAME and CONFIG."""
+        HOSTNAME, RTC, link(), BIND_DEVICE, LEASE_FILE, LEASE_STORE, NAME,
+        FALLBACK (else manifest.json's "fallback" on the board's filesystem,
+        which `make flash` copies), CLIENT_ID, RAPID_COMMIT, V6ONLY,
+        REBOOT_MS and CONFIG (any other Config arguments). Keywords given
+        here win over the profile."""
         g = getattr
         config = dict(g(board, "CONFIG", {}))
+        for attr, key in (("CLIENT_ID", "client_id"), ("RAPID_COMMIT", "rapid_commit"),
+                          ("V6ONLY", "v6only"), ("REBOOT_MS", "reboot")):
+            if hasattr(board, attr):
+                config[key] = g(board, attr)
         config.update(kw)
+        fb = config.pop("fallback", None)
+        if fb is None:
+            fb = g(board, "FALLBACK", None)
+        if fb is None:
+            fb = _manifest_fallback()
         return cls(board.nic(), g(board, "HOSTNAME", None),
                    lease_file=g(board, "LEASE_FILE", LEASE_FILE), rtc=g(board, "RTC", False),
                    link=g(board, "link", None), bind_device=g(board, "BIND_DEVICE", None),
-                   name=g(board, "NAME", ""), **config)
+                   name=g(board, "NAME", ""), lease_store=g(board, "LEASE_STORE", None),
+                   fallback=fb, **config)
 
     @property
     def state(self):
@@ -288,6 +418,7 @@ class DHCP:
         from dhcp4c.control import Controller
         self.ctl = Controller(self.client, firmware=VERSION, board=self.name)
         self.ctl.link = self.link_stats      # `stats`' "link"; its reset zeroes ours
+        self._ctl_fallback()
         self._rx = rx or sys.stdin
         self._rb = getattr(self._rx, "buffer", self._rx)
         tx = tx or sys.stdout
@@ -535,6 +666,9 @@ class DHCP:
     def _on_event(self, e, now):
         t = e.type
         if t == events.LEASE_ACQUIRED or t == events.LEASE_CHANGED:
+            if self.fallback is not None:       # the lease replaces it (_try_apply)
+                self.fallback = None
+                self._ctl_fallback()
             self._apply_wait = 0
             self._reapply = False
             self._save(e.lease.to_text(now, self._wall()))
@@ -556,6 +690,36 @@ class DHCP:
             self._lease_event("lost", e.lease)
         elif t == events.LEASE_GRANTED:
             self._lease_event("granted", e.lease)
+        elif t == events.FALLBACK:
+            self._fall_back()
+
+    def _fall_back(self):
+        """Config.fallback's time without a lease is up: the static profile
+        on the NIC (DISCOVER goes on; a lease replaces it). A NIC refusing it
+        is reported; the next FALLBACK (after a lease lost) tries again."""
+        st = self.static
+        if st is not None:
+            dhcpnic.set4(self.nic, st.address, st.mask, st.router,
+                         st.dns[0] if st.dns else None)
+            self.fallback = st
+            self._ctl_fallback()
+        self.last_event = ("fallback", st)
+        if self._lease_ev is not None:
+            self._lease_ev.set()
+            self._lease_ev.clear()
+        if self.on_lease is not None:
+            try:
+                self.on_lease("fallback", st)
+            except Exception as exc:
+                self._report(exc)
+
+    def _ctl_fallback(self):
+        """The control channel's `state` "fallback": what is on the NIC."""
+        if self.ctl is not None:
+            st = self.fallback
+            self.ctl.fallback = {} if st is None else {
+                "kind": "static", "address": st.address, "prefix": st.prefix,
+                "router": st.router, "dns": list(st.dns)}
 
     def _try_apply(self, lease, now, kind):
         """Configure the NIC; when it refuses, report and retry later
@@ -594,21 +758,35 @@ class DHCP:
                 self._report(exc)
 
     # -- the lease line on flash ---------------------------------------------------------
+    # In RTC memory (lease_store "rtc": ESP32's survives deep sleep, and a
+    # write costs no flash wear) the line is the same text; all of that memory
+    # is ours then (the application keeps its own state elsewhere).
     def _load(self, now):
-        if not self.lease_file:
-            return None
         try:
-            with open(self.lease_file) as f:
-                self._lease_text = f.read().strip()
+            if self.store is not None:
+                self._lease_text = bytes(self.store.memory()).decode().strip()
+            elif self.lease_file:
+                with open(self.lease_file) as f:
+                    self._lease_text = f.read().strip()
+            else:
+                return None
             return CoreLease.from_text(self._lease_text, now, self._wall())
         except Exception:   # missing or garbage: start in INIT
             return None
 
     def _save(self, text):
-        if not self.lease_file or text == self._lease_text:
+        if text == self._lease_text:
             return
-        with open(self.lease_file, "w") as f:
-            f.write(text or "")
+        if self.store is not None:
+            b = (text or "").encode()
+            if len(b) > RTC_MEMORY:
+                b = b""
+            self.store.memory(b)
+        elif self.lease_file:
+            with open(self.lease_file, "w") as f:
+                f.write(text or "")
+        else:
+            return
         self._lease_text = text
 
     def _report(self, exc):
@@ -700,6 +878,20 @@ class DHCP:
         self._asyncio()
         await self._lease_ev.wait()
         return self.last_event
+
+
+def _manifest_fallback(path="manifest.json"):
+    """manifest.json's "fallback" on the board's filesystem (flash.py copies
+    the manifest), or None. json is imported only when the key is there."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    if '"fallback"' not in text:
+        return None
+    import json
+    return json.loads(text).get("fallback")
 
 
 def _later(wait, first, most):

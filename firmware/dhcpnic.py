@@ -15,7 +15,9 @@ here as dotted quads, never strings passed through.
 """
 import network
 
+from dhcp4c.errors import MalformedError
 from dhcp4c.lease import addr_str
+from dhcp4c.options import routes
 
 _ZERO = "0.0.0.0"
 
@@ -64,11 +66,36 @@ def link(nic, fn=None):
         return bool(nic.status())
 
 
+def gateway(lease):
+    """The router the NIC's default route goes to (4 bytes or None).
+    RFC 3442 §2: with classless routes (121, else Microsoft's 249) in the
+    lease the Router option (3) is ignored, so the gateway is the router of
+    their default route (0.0.0.0/0), and there is none when they have no
+    default route. Without them, option 3's first router. A NIC has one
+    gateway: the other routes are the application's (Lease.routes)."""
+    o = lease.options
+    raw = o.get(121)
+    if raw is None:
+        raw = o.get(249)
+    if raw is None:
+        return lease.router
+    try:
+        for dest, width, router in routes(raw):
+            if width == 0:
+                return router
+    except MalformedError:  # decode() drops a misshapen one; never the lease here
+        return lease.router
+    return None
+
+
 def apply(nic, lease):
-    ip = _q(lease.address)
-    mask = _q(lease.mask, "255.255.255.0")
-    gw = _q(lease.router, None)
-    dns = _q(lease.dns[0]) if lease.dns else None
+    set4(nic, _q(lease.address), _q(lease.mask, "255.255.255.0"), _q(gateway(lease), None),
+         _q(lease.dns[0]) if lease.dns else None)
+
+
+def set4(nic, ip, mask, gw=None, dns=None):
+    """Address, mask, gateway and DNS server (dotted quads; gw, dns None:
+    none) on the NIC: a lease's (apply) or a static fallback's."""
     if _ipconfig(nic):
         if gw:
             nic.ipconfig(addr4=(ip, mask), gw4=gw)
