@@ -86,3 +86,29 @@ def test_superloop_app_blinks_while_the_client_binds(lab):
     # 500 ms a toggle: about 12 in 6 s, printed every 10th
     assert toggles[-1] - int(first.group(1)) >= 10, toggles
     assert "DHCPACK" in lab.log(srv)
+
+
+def test_options_app_reads_ntp_search_routes_mtu(lab):
+    """dnsmasq sends NTP (42), a domain (15), a search list (119), classless
+    routes (121) whose default route disagrees with option 3, and an MTU
+    (26): examples/options_app.py prints each as the Lease view gives it,
+    and the NIC's default route is 121's (RFC 3442), not option 3's."""
+    lab.dnsmasq(extra_conf=[
+        "dhcp-option=42,192.0.2.123",
+        "dhcp-option=15,lab.example",
+        "dhcp-option=119,lab.example,example.net",
+        "dhcp-option=3,192.0.2.1",
+        "dhcp-option=121,0.0.0.0/0,192.0.2.254,198.51.100.0/24,192.0.2.2",
+        "dhcp-option=26,1400"])
+    b = VBoard(lab)
+    b.flash(app="examples/options_app.py")
+    m = wait_console(b, r"app: lease acquired (192\.0\.2\.\d+) gateway 192\.0\.2\.254 "
+                        r"router 192\.0\.2\.1\b", 30)
+    wait_console(b, r"app: ntp \['192\.0\.2\.123'\] domain lab\.example "
+                    r"search \['lab\.example', 'example\.net'\]", 5, after=m.end())
+    wait_console(b, r"app: routes \[\('0\.0\.0\.0/0', '192\.0\.2\.254'\), "
+                    r"\('198\.51\.100\.0/24', '192\.0\.2\.2'\)\] mtu 1400", 5, after=m.end())
+    wait_console(b, r"app: clock ", 10, after=m.end())     # no ntptime here, or no answer
+    assert addrs(lab) == [m.group(1) + "/24"]
+    route = lab.run(["ip", "route", "show", "default"], ns="client").stdout
+    assert "default via 192.0.2.254" in route, route
