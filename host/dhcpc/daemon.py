@@ -149,9 +149,14 @@ class Daemon:
                 # No route to the server (e.g. a script that did not configure
                 # the address): unicast IP in an Ethernet broadcast frame.
                 self.log("unicast via UDP socket: {}; using the packet socket".format(e), "debug")
+        if not self.ensure_packet(now):
+            # Closed and waiting out its back-off: nothing new failed, so the
+            # back-off stays as it is (re-arming it here kept the socket closed
+            # for good while commands came faster than it; found by the soak).
+            self.counters["send_errors"] += 1
+            self.client.send_failed(now, "no packet socket")
+            return
         try:
-            if not self.ensure_packet(now):
-                raise OSError("no packet socket")
             src = bytes(payload[12:16])      # ciaddr: 0.0.0.0 unless a lease is held
             dst4 = dst if dst is not None else b"\xff\xff\xff\xff"
             pkt = build_ip_udp(src, dst4, 68, 67, payload)
