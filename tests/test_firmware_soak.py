@@ -78,14 +78,54 @@ def wait_heap_lines(board, count, timeout=10.0):
         time.sleep(0.05)
 
 
-def take_interface_away_and_back(lab, sess):
-    """Move the board's interface into the server namespace and back (it
-    returns down, with a new ifindex and no address, so the socket bound to
-    it with SO_BINDTODEVICE is dead: ENODEV), then bring it up."""
+def ifindex(lab):
+    """The board's interface's index in its namespace."""
+    return int(lab.run(["cat", "/sys/class/net/{}/ifindex".format(lab.client_if)]).stdout)
+
+
+def move_interface_away_and_back(lab, sess, srv):
+    """Move the board's interface into the server namespace and back, then
+    bring it up: it returns down and without its address, with a new index
+    when its own is taken in the server namespace (the first time: both
+    ends of the rig's veth are number 2 in their namespaces). Returns srv."""
     lab.run(["ip", "link", "set", lab.client_if, "netns", lab.server_ns])
     wait_state(sess, "LINK_DOWN", 10)
     lab.run(["ip", "link", "set", lab.client_if, "netns", lab.client_ns], ns="server")
     lab.run(["ip", "link", "set", lab.client_if, "up"])
+    return srv
+
+
+def recreate_interface(lab, sess, srv):
+    """Delete the veth pair and create it again with the same names and the
+    board's MAC (the index is the kernel's choice: the old one when it is
+    free and next in line); dnsmasq, whose interface went with it, is
+    started again on the new one, its lease file kept. Returns the new
+    dnsmasq."""
+    lab.stop(srv)
+    lab.run(["ip", "link", "del", lab.client_if])
+    wait_state(sess, "LINK_DOWN", 10)
+    mac = ":".join("{:02x}".format(x) for x in lab.client_mac)
+    rig._ip("link", "add", lab.server_if, "netns", lab.server_ns, "type", "veth",
+            "peer", "name", lab.client_if, "address", mac, "netns", lab.client_ns)
+    lab.run(["ip", "addr", "add", "{}/24".format(lab.server_ip), "dev", lab.server_if],
+            ns="server")
+    lab.run(["ip", "link", "set", lab.server_if, "up"], ns="server")
+    srv = lab.dnsmasq()
+    lab.run(["ip", "link", "set", lab.client_if, "up"])
+    return srv
+
+
+def away_and_back(lab, sess, srv, how):
+    """Take the interface away and give it back (`how`: move_interface_away_and_back
+    or recreate_interface); wait until the board has its lease confirmed
+    (the `renewed` of INIT-REBOOT). Returns (srv, True when the interface
+    came back with another index: the board's socket, bound to the old
+    one, was dead)."""
+    before = ifindex(lab)
+    srv = how(lab, sess, srv)
+    changed = ifindex(lab) != before
+    sess.wait_lease("renewed", 15)
+    return srv, changed
 
 
 def wait_state(sess, want, timeout):
@@ -104,13 +144,15 @@ def wait_state(sess, want, timeout):
 # application (run(): the socket's reader is a task of its own).
 @pytest.mark.parametrize("app", [None, "examples/asyncio_app.py"], ids=["poll", "asyncio"])
 def test_interface_gone_and_back_reopens_the_socket(lab, app):
-    """The board is bound; its interface is taken away and given back. The
-    next send on the old socket fails (ENODEV): the board counts it, closes
-    the socket, opens a new one, confirms its lease (INIT-REBOOT: a REQUEST,
-    no DISCOVER), puts the address back on the interface and renews. Twice:
-    the second time the interface may come back with the index the new
-    socket is bound to (no error then), and still needs its address back."""
-    srv = lab.dnsmasq()
+    """The board is bound; its interface is taken away and given back, three
+    times: moved out of its namespace and back twice, then deleted and
+    created again. Each time it comes back down and without its address.
+    When it comes back with another index, the board's socket (bound to the
+    old one) is dead: the next send fails (ENODEV), the board counts it,
+    closes the socket and opens a new one. Either way the board confirms
+    its lease (INIT-REBOOT: a REQUEST, no DISCOVER), puts the address back
+    on the interface and renews through the socket it has."""
+    srv = first = lab.dnsmasq()
     b = VBoard(lab)
     b.flash(app=app)
     sess = Session(b)
@@ -118,24 +160,28 @@ def test_interface_gone_and_back_reopens_the_socket(lab, app):
         ip = wait_state(sess, "BOUND", 20)["lease"]["address"]
         assert sess.request("stats")["link"] == {
             "socket_errors": 0, "reopened": 0, "reopen_failed": 0}
-        for turn in (1, 2):
-            take_interface_away_and_back(lab, sess)
-            assert sess.wait_lease("renewed", 15)["lease"]["address"] == ip
+        lost = 0
+        for how in (move_interface_away_and_back, move_interface_away_and_back,
+                    recreate_interface):
+            srv, changed = away_and_back(lab, sess, srv, how)
+            lost += changed
             st = wait_state(sess, "BOUND", 5)
             assert st["lease"]["address"] == ip
             assert addrs(lab) == [ip + "/24"]              # given back its address
             link = sess.request("stats")["link"]
-            if turn == 1:
-                assert link["socket_errors"] == 1 and link["reopened"] == 1, link
-            assert link["reopened"] == link["socket_errors"] >= 1, link
-            assert link["reopen_failed"] == 0, link
+            assert link == {"socket_errors": lost, "reopened": lost, "reopen_failed": 0}, (
+                how.__name__, changed, link)
             log = lab.log(srv)
-            assert log.count("DHCPDISCOVER") == 1          # the lease was kept
+            assert log.count("DHCPDISCOVER") == (srv is first)    # the lease was kept
             reqs = log.count("DHCPREQUEST")
-            renewals(sess, 3)                              # the new socket works
+            renewals(sess, 3)                              # the socket works
             assert lab.log(srv).count("DHCPREQUEST") == reqs + 3
-        assert "dhcp4c: error OSError" in b.console()       # the loss was reported
-        assert sess.request("stats", {"reset": True})["link"]["reopened"] >= 1
+        assert lost >= 1                    # the first move: both ends were number 2
+        rig.REPORT.append("firmware ({}): interface away and back 3 times, a new index {} times,"
+                          " the socket reopened {} times".format(app or "main.py", lost,
+                                                                 link["reopened"]))
+        assert "dhcp4c: error OSError: [Errno 19]" in b.console()   # the loss was reported
+        assert sess.request("stats", {"reset": True})["link"]["reopened"] == lost
         assert sess.request("stats")["link"]["reopened"] == 0
     finally:
         sess.close()
