@@ -53,6 +53,7 @@ from dhcp4c.client import Client, Config
 from dhcp4c.errors import MalformedError
 from dhcp4c.events import Event
 from dhcp4c.lease import Lease as CoreLease, addr_str, parse_addr
+from dhcp4c.timers import INFINITE
 from dhcp4c.options import domains, routes, split4, uint
 
 import dhcpnic
@@ -93,6 +94,10 @@ def _rand32():
     except (ImportError, AttributeError, OSError):
         import random
         return random.getrandbits(32)
+
+
+def _q(a):
+    return None if a is None else addr_str(a)
 
 
 def _quads(addrs):
@@ -139,28 +144,43 @@ class Lease:
                 self.ntp = _quads(split4(NTP_SERVERS, ntp))
             except MalformedError:
                 pass        # a bad option 42 costs the NTP list, not the lease
-        g = dhcpnic.gateway(raw)
-        self.gateway = None if g is None else addr_str(g)
-        o = raw.options
-        self.search = []
-        if 119 in o:
-            try:
-                self.search = domains(o[119])
-            except MalformedError:
-                self.search = None
-        self.routes = []
+
+    # The rest is decoded when read, not at each lease event: the instance
+    # stays small (a bigger attribute dict is a bigger block at every event,
+    # which a 24k heap notices) and an application that never reads them
+    # pays nothing.
+    @property
+    def gateway(self):
+        g = dhcpnic.gateway(self.raw)
+        return None if g is None else addr_str(g)
+
+    @property
+    def search(self):
+        o = self.raw.options
+        try:
+            return domains(o[119]) if 119 in o else []
+        except MalformedError:
+            return None
+
+    @property
+    def routes(self):
+        o = self.raw.options
         r = o.get(121)
         if r is None:
             r = o.get(249)
+        out = []
         if r is not None:
             try:
                 for dest, width, router in routes(r):
-                    self.routes.append(("{}/{}".format(addr_str(dest), width),
-                                        addr_str(router)))
+                    out.append(("{}/{}".format(addr_str(dest), width), addr_str(router)))
             except MalformedError:      # decode() drops these: not seen here
-                self.routes = []
-        m = o.get(26)
-        self.mtu = uint(m) if m is not None and len(m) == 2 else None
+                return []
+        return out
+
+    @property
+    def mtu(self):
+        m = self.raw.options.get(26)
+        return uint(m) if m is not None and len(m) == 2 else None
 
     @property
     def time_left(self):
@@ -173,43 +193,25 @@ class Lease:
         return "<Lease {}/{} via {}>".format(self.address, self.mask, self.gateway)
 
 
-class Static:
-    """The static fallback profile as the application reads it (on_lease's
-    "fallback"): address, mask, prefix, router, gateway (the same), dns; the
-    Lease attributes a server gives are empty (ntp [], domain None, search
-    [], routes [], mtu None, server None, lease_time None, time_left None,
-    option() None).
-
-    Static({"address": "IP/LEN", "router": IP, "dns": [IP...], "after": SEC})
-    (manifest.json's "fallback" format; router and dns may be left out)."""
-    ntp = []
-    search = []
-    routes = []
-    domain = mtu = server = lease_time = time_left = raw = None
-
-    def __init__(self, spec):
-        ip, _, pre = spec["address"].partition("/")
-        prefix = int(pre) if pre else 24
-        if parse_addr(ip) is None or not 0 < prefix <= 32:
-            raise ValueError("fallback address: " + spec["address"])
-        self.address = ip
-        self.prefix = prefix
-        m = []
-        for i in range(4):      # byte by byte: no 32-bit int (a heap object on a board)
-            m.append(str((0xFF00 >> min(8, max(0, prefix - 8 * i))) & 0xFF))
-        self.mask = ".".join(m)
-        self.router = self.gateway = spec.get("router") or None
-        self.dns = list(spec.get("dns") or ())
-        for a in [self.router] + self.dns:
-            if a is not None and parse_addr(a) is None:
-                raise ValueError("fallback: not an address: " + a)
-        self.after = spec.get("after", FALLBACK_AFTER)
-
-    def option(self, code):
-        return None
-
-    def __repr__(self):
-        return "<Static {}/{} via {}>".format(self.address, self.prefix, self.router)
+def _static(spec):
+    """A fallback profile, {"address": "IP/LEN", "router": IP, "dns": [IP...],
+    "after": SEC} (manifest.json's format; router, dns, after optional), as
+    (an infinite dhcp4c.lease.Lease, its prefix length, after): the NIC and
+    the application take it as they take a lease. ValueError when malformed."""
+    ip, _, pre = spec["address"].partition("/")
+    prefix = int(pre) if pre.isdigit() else 24
+    if not 0 < prefix <= 32:
+        raise ValueError("fallback prefix: " + pre)
+    m = bytearray(4)
+    for i in range(4):          # byte by byte: no 32-bit int (a heap object on a board)
+        m[i] = (0xFF00 >> min(8, max(0, prefix - 8 * i))) & 0xFF
+    r = spec.get("router")
+    dns = []
+    for a in spec.get("dns") or ():
+        dns.append(parse_addr(a))
+    return (CoreLease(parse_addr(ip), lease_time=INFINITE, mask=bytes(m),
+                      routers=[parse_addr(r)] if r else (), dns=dns),
+            prefix, spec.get("after", FALLBACK_AFTER))
 
 
 class DHCP:
@@ -233,7 +235,8 @@ class DHCP:
                  "IP/LEN", "router": IP, "dns": [IP...], "after": SEC}
                  (manifest.json's "fallback" format; after defaults to
                  FALLBACK_AFTER s). After that long without a lease it goes
-                 on the NIC and on_lease hears "fallback" (a Static); DISCOVER
+                 on the NIC and on_lease hears "fallback" (a Lease view of
+                 it: no server, infinite, no options); DISCOVER
                  goes on, and a lease that comes later replaces it ("acquired").
                  A number instead: those seconds, then on_lease("fallback",
                  None) and nothing on the NIC (the application's move)
@@ -247,12 +250,13 @@ class DHCP:
                  REBOOT_MS here), ...)
 
     Read: lease (a Lease while the NIC has the address, else None),
-    fallback (the Static while the NIC has the fallback profile, else None), state
+    fallback (a Lease of the fallback profile while the NIC has it, else
+    None), state
     (the client's state name), client (the dhcp4c.client.Client), errors,
     link_stats (socket_errors: the socket found dead; reopened; reopen_failed).
     Lease events: on_lease = fn(kind, lease), kind "acquired", "renewed",
-    "changed", "lost" or "fallback" (the static profile is on the NIC; lease
-    is the Static, self.lease stays None and bound() keeps waiting), called
+    "changed", "lost" or "fallback" (the static profile is on the NIC;
+    self.lease stays None and bound() keeps waiting), called
     for each; under asyncio also await event().
     With confirm=True a new lease first comes as "granted", not yet on the
     NIC: the application checks it and calls accept() or decline().
@@ -262,21 +266,19 @@ class DHCP:
                  bind_device=None, name="", log=print, fallback=None, lease_store=None,
                  **config):
         self.nic = nic
-        self.static = None          # the fallback profile (Static)
-        self.fallback = None        # ... while it is on the NIC
+        self.static = None          # the fallback profile: _static()'s
         if isinstance(fallback, dict):
-            self.static = Static(fallback)
-            config["fallback"] = self.static.after
+            self.static = _static(fallback)
+            config["fallback"] = self.static[2]
         elif fallback is not None:  # seconds alone: on_lease("fallback", None), the app's move
             config["fallback"] = fallback
         if "reboot" not in config:
             config["reboot"] = REBOOT_MS
         if lease_store == "rtc":
             import machine
-            lease_store = machine.RTC()
-        elif lease_store == "file":
-            lease_store = None
-        self.store = lease_store    # None: lease_file
+            lease_file = machine.RTC()
+        elif lease_store not in (None, "file"):
+            lease_file = lease_store    # an object with memory(): kept there
         self.hostname = hostname
         self.lease_file = lease_file
         self.rtc = rtc
@@ -344,6 +346,12 @@ class DHCP:
     @property
     def state(self):
         return states.NAMES[self.client.state]
+
+    @property
+    def fallback(self):
+        """A Lease view of the fallback profile while it is on the NIC."""
+        st = self.static
+        return Lease(st[0], self.clock) if st and self.client.fallback else None
 
     # -- the clock ----------------------------------------------------------
     def clock(self):
@@ -418,7 +426,7 @@ class DHCP:
         from dhcp4c.control import Controller
         self.ctl = Controller(self.client, firmware=VERSION, board=self.name)
         self.ctl.link = self.link_stats      # `stats`' "link"; its reset zeroes ours
-        self._ctl_fallback()
+        self._ctl_fallback()                 # shown only while Client.fallback
         self._rx = rx or sys.stdin
         self._rb = getattr(self._rx, "buffer", self._rx)
         tx = tx or sys.stdout
@@ -666,9 +674,6 @@ class DHCP:
     def _on_event(self, e, now):
         t = e.type
         if t == events.LEASE_ACQUIRED or t == events.LEASE_CHANGED:
-            if self.fallback is not None:       # the lease replaces it (_try_apply)
-                self.fallback = None
-                self._ctl_fallback()
             self._apply_wait = 0
             self._reapply = False
             self._save(e.lease.to_text(now, self._wall()))
@@ -695,31 +700,34 @@ class DHCP:
 
     def _fall_back(self):
         """Config.fallback's time without a lease is up: the static profile
-        on the NIC (DISCOVER goes on; a lease replaces it). A NIC refusing it
-        is reported; the next FALLBACK (after a lease lost) tries again."""
+        on the NIC (DISCOVER goes on; a lease replaces it: Client.fallback
+        is False from then on). A NIC refusing it is reported; the next
+        FALLBACK (after a lease lost) tries again."""
         st = self.static
+        view = None
         if st is not None:
-            dhcpnic.set4(self.nic, st.address, st.mask, st.router,
-                         st.dns[0] if st.dns else None)
-            self.fallback = st
-            self._ctl_fallback()
-        self.last_event = ("fallback", st)
+            dhcpnic.apply(self.nic, st[0])
+            view = Lease(st[0], self.clock)
+            if self.ctl is not None:
+                self._ctl_fallback()
+        self.last_event = ("fallback", view)
         if self._lease_ev is not None:
             self._lease_ev.set()
             self._lease_ev.clear()
         if self.on_lease is not None:
             try:
-                self.on_lease("fallback", st)
+                self.on_lease("fallback", view)
             except Exception as exc:
                 self._report(exc)
 
     def _ctl_fallback(self):
-        """The control channel's `state` "fallback": what is on the NIC."""
-        if self.ctl is not None:
-            st = self.fallback
-            self.ctl.fallback = {} if st is None else {
-                "kind": "static", "address": st.address, "prefix": st.prefix,
-                "router": st.router, "dns": list(st.dns)}
+        """The control channel's `state` "fallback" (shown while
+        Client.fallback): the profile, as dhcpc's."""
+        st = self.static
+        if st is not None:
+            c = st[0]
+            self.ctl.fallback = {"kind": "static", "address": addr_str(c.address),
+                                 "prefix": st[1], "router": _q(c.router), "dns": _quads(c.dns)}
 
     def _try_apply(self, lease, now, kind):
         """Configure the NIC; when it refuses, report and retry later
@@ -762,14 +770,15 @@ class DHCP:
     # write costs no flash wear) the line is the same text; all of that memory
     # is ours then (the application keeps its own state elsewhere).
     def _load(self, now):
+        lf = self.lease_file
         try:
-            if self.store is not None:
-                self._lease_text = bytes(self.store.memory()).decode().strip()
-            elif self.lease_file:
-                with open(self.lease_file) as f:
+            if not lf:
+                return None
+            if isinstance(lf, str):
+                with open(lf) as f:
                     self._lease_text = f.read().strip()
             else:
-                return None
+                self._lease_text = bytes(lf.memory()).decode().strip()
             return CoreLease.from_text(self._lease_text, now, self._wall())
         except Exception:   # missing or garbage: start in INIT
             return None
@@ -777,16 +786,15 @@ class DHCP:
     def _save(self, text):
         if text == self._lease_text:
             return
-        if self.store is not None:
-            b = (text or "").encode()
-            if len(b) > RTC_MEMORY:
-                b = b""
-            self.store.memory(b)
-        elif self.lease_file:
-            with open(self.lease_file, "w") as f:
+        lf = self.lease_file
+        if not lf:
+            return
+        if isinstance(lf, str):
+            with open(lf, "w") as f:
                 f.write(text or "")
         else:
-            return
+            b = (text or "").encode()
+            lf.memory(b if len(b) <= RTC_MEMORY else b"")
         self._lease_text = text
 
     def _report(self, exc):
@@ -882,16 +890,20 @@ class DHCP:
 
 def _manifest_fallback(path="manifest.json"):
     """manifest.json's "fallback" on the board's filesystem (flash.py copies
-    the manifest), or None. json is imported only when the key is there."""
+    the manifest), or None. Scanned a line at a time (no copy of the whole
+    file on the heap); json is imported only when the key is there."""
     try:
         with open(path) as f:
-            text = f.read()
+            for line in f:
+                if '"fallback"' in line:
+                    break
+            else:
+                return None
     except OSError:
         return None
-    if '"fallback"' not in text:
-        return None
     import json
-    return json.loads(text).get("fallback")
+    with open(path) as f:
+        return json.load(f).get("fallback")
 
 
 def _later(wait, first, most):

@@ -89,13 +89,12 @@ def gateway(lease):
 
 
 def apply(nic, lease):
-    set4(nic, _q(lease.address), _q(lease.mask, "255.255.255.0"), _q(gateway(lease), None),
-         _q(lease.dns[0]) if lease.dns else None)
-
-
-def set4(nic, ip, mask, gw=None, dns=None):
-    """Address, mask, gateway and DNS server (dotted quads; gw, dns None:
-    none) on the NIC: a lease's (apply) or a static fallback's."""
+    """The lease (or a static fallback made a dhcp4c.lease.Lease) on the NIC:
+    address, mask, gateway(), first DNS server."""
+    ip = _q(lease.address)
+    mask = _q(lease.mask, "255.255.255.0")
+    gw = _q(gateway(lease), None)
+    dns = _q(lease.dns[0]) if lease.dns else None
     if _ipconfig(nic):
         if gw:
             nic.ipconfig(addr4=(ip, mask), gw4=gw)

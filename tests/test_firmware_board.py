@@ -21,7 +21,7 @@ import os
 from dhcp4c.lease import Lease as CoreLease, parse_addr
 from dhcp4c.options import encode_name
 import dhcp4c_board
-from dhcp4c_board import DHCP, Static, Lease
+from dhcp4c_board import DHCP, Lease, _static
 
 
 class NIC:                      # what dhcpnic reads and sets
@@ -93,12 +93,16 @@ v = Lease(raw, lambda: 0)
 assert v.gateway == "192.0.2.1" and v.routes == [] and v.search == [], v.gateway
 
 # the fallback profile, from a profile, from manifest.json, on FALLBACK
-s = Static({"address": "192.0.2.77/20", "router": "192.0.2.1", "dns": ["192.0.2.53"]})
-assert (s.mask, s.prefix, s.after) == ("255.255.240.0", 20, 10), (s.mask, s.prefix, s.after)
+raw, prefix, after = _static({"address": "192.0.2.77/20", "router": "192.0.2.1",
+                              "dns": ["192.0.2.53"]})
+s = Lease(raw, lambda: 0)
+assert (s.address, s.mask, prefix, after) == ("192.0.2.77", "255.255.240.0", 20, 10)
+assert (s.gateway, s.dns, s.lease_time, s.time_left, s.server) == (
+    "192.0.2.1", ["192.0.2.53"], None, None, None), s
 for bad in ({"address": "192.0.2.300/24"}, {"address": "192.0.2.7/33"},
             {"address": "192.0.2.7/24", "router": "gw"}):
     try:
-        Static(bad)
+        _static(bad)
         raise AssertionError(bad)
     except ValueError:
         pass
@@ -120,15 +124,17 @@ with open("manifest.json", "w") as f:
 b = DHCP.from_board(Board)
 c = b.client.config
 assert (c.client_id, c.rapid_commit, c.v6only, c.fallback) == ("rfc4361", True, False, 3), c
-assert b.static.address == "192.0.2.88" and b.static.router is None
+assert b.static[0].address == A("192.0.2.88") and b.static[0].router is None
 Board.FALLBACK = {"address": "198.51.100.9/24", "router": "198.51.100.1", "after": 5}
 b = DHCP.from_board(Board, v6only=True)
-assert b.client.config.v6only and b.static.address == "198.51.100.9"
+assert b.client.config.v6only and b.static[0].address == A("198.51.100.9")
 assert b.client.config.fallback == 5
 heard = []
 b.on_lease = lambda kind, lease: heard.append((kind, lease))
 b._fall_back()
-assert b.fallback is b.static and heard == [("fallback", b.static)], heard
+assert [(k, v.address, v.gateway) for k, v in heard] == [
+    ("fallback", "198.51.100.9", "198.51.100.1")], heard
+assert b.fallback is None                 # shown only while Client.fallback
 assert b.nic.set[-1] == {"addr4": ("198.51.100.9", "255.255.255.0"), "gw4": "198.51.100.1"}
 print("OK")
 """
