@@ -12,6 +12,10 @@ from machine import Pin
 NAME = "esp32-lan8720"
 HOSTNAME = "esp32-eth"
 RTC = False                 # no battery-backed clock: stored leases have unknown expiry
+# The lease in RTC memory, which survives deep sleep: a board waking from
+# machine.deepsleep() asks for the same address at once (INIT-REBOOT, bounded
+# by dhcp4c_board.REBOOT_MS), without writing flash at every renewal.
+LEASE_STORE = "rtc"
 CONFIG = {}
 
 

@@ -15,6 +15,10 @@ import network
 NAME = "esp32-wlan"
 HOSTNAME = "esp32-wlan"
 RTC = False
+# The lease in RTC memory, which survives deep sleep: a board waking from
+# machine.deepsleep() asks for the same address at once (INIT-REBOOT, bounded
+# by dhcp4c_board.REBOOT_MS), without writing flash at every renewal.
+LEASE_STORE = "rtc"
 CONFIG = {}
 _last = [None]
 

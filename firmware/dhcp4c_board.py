@@ -242,7 +242,8 @@ class DHCP:
                  None) and nothing on the NIC (the application's move)
     lease_store  where the lease is kept across resets and deep sleep: None
                  or "file" (lease_file), "rtc" (machine.RTC().memory(), which
-                 survives deep sleep: ESP32), or an object with memory() and
+                 survives deep sleep and costs no flash wear: ESP32; where the
+                 port has none, lease_file), or an object with memory() and
                  memory(bytes) as machine.RTC has
     config       more dhcp4c.client.Config arguments (requested, client_id
                  ("rfc4361": RFC 4361's), rapid_commit, v6only, vendor_class,
@@ -275,8 +276,14 @@ class DHCP:
         if "reboot" not in config:
             config["reboot"] = REBOOT_MS
         if lease_store == "rtc":
-            import machine
-            lease_file = machine.RTC()
+            try:                        # a port without RTC memory keeps the file
+                import machine
+                rtc = machine.RTC()
+                rtc.memory()
+                lease_file = rtc
+            except Exception as exc:
+                if log is not None:
+                    log("dhcp4c: no RTC memory ({}), the lease goes in {}".format(exc, lease_file))
         elif lease_store not in (None, "file"):
             lease_file = lease_store    # an object with memory(): kept there
         self.hostname = hostname

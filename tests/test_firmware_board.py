@@ -69,6 +69,9 @@ rtc.mem = b"\xff\x00garbage"            # RTC memory after a cold power-up
 assert DHCP(NIC(), lease_store=rtc)._load(0) is None
 d2._save("")                            # lease lost: the memory emptied
 assert rtc.mem == b""
+said = []
+d3 = DHCP(NIC(), lease_file="x.lease", lease_store="rtc", log=said.append)
+assert d3.lease_file == "x.lease" and "no RTC memory" in said[0], said   # unix: no RTC memory
 assert d.client.config.reboot == dhcp4c_board.REBOOT_MS   # bounded INIT-REBOOT by default
 assert DHCP(NIC(), reboot=None).client.config.reboot is None
 
