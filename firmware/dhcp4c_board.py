@@ -96,10 +96,6 @@ def _rand32():
         return random.getrandbits(32)
 
 
-def _q(a):
-    return None if a is None else addr_str(a)
-
-
 def _quads(addrs):
     out = []
     for a in addrs:
@@ -145,42 +141,36 @@ class Lease:
             except MalformedError:
                 pass        # a bad option 42 costs the NTP list, not the lease
 
-    # The rest is decoded when read, not at each lease event: the instance
-    # stays small (a bigger attribute dict is a bigger block at every event,
-    # which a 24k heap notices) and an application that never reads them
-    # pays nothing.
-    @property
-    def gateway(self):
-        g = dhcpnic.gateway(self.raw)
-        return None if g is None else addr_str(g)
-
-    @property
-    def search(self):
+    # gateway, search, routes and mtu are decoded when read, not at each
+    # lease event: the instance stays small (a bigger attribute dict is a
+    # bigger block at every event, which a 24k heap notices) and an
+    # application that never reads them pays nothing. One __getattr__ rather
+    # than four properties: ~130 bytes less heap at import on a board.
+    def __getattr__(self, name):
         o = self.raw.options
-        try:
-            return domains(o[119]) if 119 in o else []
-        except MalformedError:
-            return None
-
-    @property
-    def routes(self):
-        o = self.raw.options
-        r = o.get(121)
-        if r is None:
-            r = o.get(249)
-        out = []
-        if r is not None:
+        if name == "gateway":
+            g = dhcpnic.gateway(self.raw)
+            return None if g is None else addr_str(g)
+        if name == "search":
             try:
-                for dest, width, router in routes(r):
+                return domains(o[119]) if 119 in o else []
+            except MalformedError:
+                return None
+        if name == "routes":
+            r = o.get(121)
+            if r is None:
+                r = o.get(249)
+            out = []
+            try:
+                for dest, width, router in routes(r) if r is not None else ():
                     out.append(("{}/{}".format(addr_str(dest), width), addr_str(router)))
             except MalformedError:      # decode() drops these: not seen here
                 return []
-        return out
-
-    @property
-    def mtu(self):
-        m = self.raw.options.get(26)
-        return uint(m) if m is not None and len(m) == 2 else None
+            return out
+        if name == "mtu":
+            m = o.get(26)
+            return uint(m) if m is not None and len(m) == 2 else None
+        raise AttributeError(name)
 
     @property
     def time_left(self):
@@ -433,7 +423,6 @@ class DHCP:
         from dhcp4c.control import Controller
         self.ctl = Controller(self.client, firmware=VERSION, board=self.name)
         self.ctl.link = self.link_stats      # `stats`' "link"; its reset zeroes ours
-        self._ctl_fallback()                 # shown only while Client.fallback
         self._rx = rx or sys.stdin
         self._rb = getattr(self._rx, "buffer", self._rx)
         tx = tx or sys.stdout
@@ -714,9 +703,11 @@ class DHCP:
         view = None
         if st is not None:
             dhcpnic.apply(self.nic, st[0])
-            view = Lease(st[0], self.clock)
-            if self.ctl is not None:
-                self._ctl_fallback()
+            c = st[0]
+            view = Lease(c, self.clock)
+            if self.ctl is not None:    # `state`'s "fallback" (while Client.fallback), as dhcpc's
+                self.ctl.fallback = {"kind": "static", "address": view.address,
+                                     "prefix": st[1], "router": view.router, "dns": view.dns}
         self.last_event = ("fallback", view)
         if self._lease_ev is not None:
             self._lease_ev.set()
@@ -726,15 +717,6 @@ class DHCP:
                 self.on_lease("fallback", view)
             except Exception as exc:
                 self._report(exc)
-
-    def _ctl_fallback(self):
-        """The control channel's `state` "fallback" (shown while
-        Client.fallback): the profile, as dhcpc's."""
-        st = self.static
-        if st is not None:
-            c = st[0]
-            self.ctl.fallback = {"kind": "static", "address": addr_str(c.address),
-                                 "prefix": st[1], "router": _q(c.router), "dns": _quads(c.dns)}
 
     def _try_apply(self, lease, now, kind):
         """Configure the NIC; when it refuses, report and retry later

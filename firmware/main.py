@@ -28,8 +28,9 @@ from dhcp4c_board import DHCP, VERSION  # noqa: E402
 def heap(kind, lease):
     # A console line for tests and benchmarks (REPL noise to the control
     # protocol): the heap in use after a collection, at each lease event.
+    # A "fallback" with no profile (a number of seconds only) has no lease.
     gc.collect()
-    print("dhcp4c: {} {} heap {}".format(kind, lease.address, gc.mem_alloc()))
+    print("dhcp4c: {} {} heap {}".format(kind, lease.address if lease else "-", gc.mem_alloc()))
 
 
 dhcp = DHCP.from_board(board)
