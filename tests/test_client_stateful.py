@@ -19,7 +19,7 @@ import os
 import sys
 
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "core"))
 
@@ -260,6 +260,21 @@ class ClientMachine(RuleBasedStateMachine):
         if cmd == "release":
             assert self.c.state == S.STOPPED and self.c.lease is None
 
+    @precondition(lambda self: self.c.lease is not None)
+    @rule(up=st.booleans())
+    def carrier_lost_while_held(self, up):
+        """A carrier flap with a lease in use: since an exchange that holds no
+        lease goes on through link loss, this is the way into LINK_DOWN, and
+        the random `command` rule alone reached it only with some seeds."""
+        self.c.tick(self.now)
+        self.drain(True)
+        if self.c.lease is None:     # expired at this tick
+            return
+        assert self.call(self.c.link_down, self.now)
+        assert self.c.state == S.LINK_DOWN
+        if up:
+            assert self.call(self.c.link_up, self.now)
+
     @rule()
     def inform(self):
         self.call(self.c.inform, self.now, ADDR)
@@ -305,10 +320,11 @@ TestClientMachine = ClientMachine.TestCase
 # seed (with some seeds no example ever left BOUND), so a random seed made
 # test_zz_every_state_reached fail for 2 seeds in 24.  A fixed walk is
 # the same on every run; DHCP4C_HYPOTHESIS_RANDOM=1 explores new ones.
-# 500 walks: since link loss pauses only a lease in use, 300 of them no
-# longer reached LINK_DOWN and RENEWING.
+# (The derandomized walk still depends on the checkout's path: a rule with a
+# precondition, carrier_lost_while_held, makes LINK_DOWN common rather than
+# a matter of the seed.)
 TestClientMachine.settings = settings(
-    max_examples=int(os.environ.get("DHCP4C_HYPOTHESIS_EXAMPLES", "500")),
+    max_examples=int(os.environ.get("DHCP4C_HYPOTHESIS_EXAMPLES", "300")),
     derandomize=not os.environ.get("DHCP4C_HYPOTHESIS_RANDOM"),
     stateful_step_count=60, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow])
