@@ -273,9 +273,10 @@ def test_demo_says_it_needs_root():
 
 # The standalone firmware's lease cycle (DORA, renew and release through
 # dhcpctl) in a small heap, on the word size boards have: from .mpy files on
-# a stock 32-bit MicroPython in 64k, and frozen into the firmware image in
-# 24k (bench/firmware.py finds the smallest heap for each).
-@pytest.mark.parametrize("build,heap", [(PLAIN, "64k"), (FROZEN, "24k")])
+# a stock 32-bit MicroPython in 76k, and frozen into the firmware image in
+# 26k: the smallest heaps bench/firmware.py found (74k, 25k; docs/firmware.md)
+# with a margin for the collector's luck.
+@pytest.mark.parametrize("build,heap", [(PLAIN, "76k"), (FROZEN, "26k")])
 def test_lease_cycle_under_a_small_heap(lab, build, heap):
     srv = lab.dnsmasq()
     b = VBoard(lab, heapsize=os.environ.get("DHCP4C_TEST_HEAP", heap), build=build)
