@@ -347,3 +347,30 @@ def test_stored_lease_ignored_then_discover(lab):
     assert "DHCPACK(srv0) " + ip in lab.log(srv)
     assert addrs(lab) == [ip + "/24"]
     assert b.lease_file().startswith("dhcp4c1 " + ip)
+
+
+def test_inform_through_the_control_channel(lab):
+    """Issue 16, item 5 on the board: after `release`, an address set by
+    other means, `dhcpctl inform` makes the firmware's client send DHCPINFORM;
+    dnsmasq answers, `state` shows the parameters under `informed`, and no
+    lease is taken."""
+    srv = lab.dnsmasq()
+    b = VBoard(lab)
+    b.flash()
+    b.wait_state("BOUND")
+    before = len(b.console())           # (flashing leaves mpremote's probes in it)
+    b.ctl("release")
+    b.wait_state("STOPPED")
+    lab.run(["ip", "addr", "add", "192.0.2.50/24", "dev", lab.client_if])
+    assert b.ctl("inform", "192.0.2.50") == {"state": "INFORMING"}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        st = b.ctl("state")
+        if st["informed"]:
+            break
+        time.sleep(0.2)
+    assert st["state"] == "STOPPED" and st["lease"] is None, st
+    assert st["informed"]["address"] == "192.0.2.50"
+    assert st["informed"]["server_id"] == "192.0.2.1" and st["informed"]["lease_time"] is None
+    assert "DHCPINFORM(srv0) 192.0.2.50" in lab.log(srv)
+    assert "Traceback" not in b.console()[before:]
