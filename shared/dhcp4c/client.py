@@ -798,7 +798,8 @@ class Client:
                     or (st == S.RENEWING and sid != self.lease.server_id)):
                 return self._drop(DROP_SERVER_MISMATCH)
             if t == DHCPACK:
-                if (st == S.REQUESTING or st == S.REBOOTING) and self._v6only(now, msg, sid):
+                if ((st == S.REQUESTING or st == S.REBOOTING) and self.lease is None
+                        and self._v6only(now, msg, sid)):     # not for a lease in use
                     return None
                 return self._on_ack(now, msg, sid, src)
             return self._on_nak(now, msg, sid, src)

@@ -183,3 +183,16 @@ def test_bounded_reboot_answered_binds_and_default_is_unbounded():
     r.start(Lease(ADDR, SID, 3600, start=0))
     r.sent()
     assert r.c.next_deadline() == 4000           # §4.1 back-off as before
+
+
+def test_v6only_leaves_a_lease_in_use_alone():
+    """After a carrier flap the held lease is confirmed in REBOOTING: an ACK
+    with 108 then renews it (IPv6-only applies while getting a lease, not to
+    one the caller has configured)."""
+    r = Run(Config(v6only=True))
+    r.bind()
+    r.c.link_down(r.now)
+    r.c.link_up(r.now)
+    assert r.c.state == S.REBOOTING and r.c.lease is not None
+    r.recv(V6ONLY.ack(r.sent()[-1][0]))
+    assert r.c.state == S.BOUND and r.c.lease is not None
