@@ -17,7 +17,6 @@ DOMAIN = "example.com"
 
 
 def kea(lab, lease=120, t1=None, t2=None, ntp=None):
-    exe = need_tool("kea-dhcp4")
     d = lab.tmp
     subnet = {"id": 1, "subnet": "192.0.2.0/24",
               "pools": [{"pool": "{} - {}".format(*POOL)}],
@@ -40,7 +39,16 @@ def kea(lab, lease=120, t1=None, t2=None, ntp=None):
         conf["Dhcp4"]["renew-timer"] = t1
     if t2 is not None:
         conf["Dhcp4"]["rebind-timer"] = t2
-    path = os.path.join(d, "kea-dhcp4.conf")
+    return run_kea(lab, conf)
+
+
+def run_kea(lab, conf, name="kea-dhcp4.conf"):
+    """Start kea-dhcp4 with the config `conf` (a dict, written to lab.tmp/name)
+    in the server namespace, its pid and lock files in lab.tmp; waits until it
+    listens on port 67."""
+    exe = need_tool("kea-dhcp4")
+    d = lab.tmp
+    path = os.path.join(d, name)
     with open(path, "w") as f:
         json.dump(conf, f, indent=1)
     env = dict(os.environ, KEA_PIDFILE_DIR=d, KEA_LOCKFILE_DIR=d, KEA_LOG_CHECK_VERBOSE="0")

@@ -31,6 +31,7 @@ import time
 import urllib.parse
 
 import rig
+import servers
 from dhcpcrig import Run
 
 HOST = os.path.join(rig.REPO, "host")
@@ -80,8 +81,6 @@ def kea(lab):
     """kea-dhcp4 on the server veth, every option of OPTS always sent, sname
     and file from server-hostname and boot-file-name (JSON \\u00XX is one
     byte XX in Kea: the non-UTF-8 bytes arrive as they are)."""
-    exe = rig.need_tool("kea-dhcp4")
-    d = lab.tmp
     data = [{"name": "routers", "data": "192.0.2.1"}]
     for code in sorted(OPTS):
         data.append({"code": code, "csv-format": False, "always-send": True,
@@ -96,13 +95,7 @@ def kea(lab):
         "valid-lifetime": 600, "authoritative": True, "subnet4": [subnet],
         "loggers": [{"name": "kea-dhcp4", "severity": "INFO",
                      "output_options": [{"output": "stdout"}]}]}}
-    path = os.path.join(d, "kea-hostile.conf")
-    with open(path, "w") as f:
-        json.dump(conf, f, indent=1)
-    env = dict(os.environ, KEA_PIDFILE_DIR=d, KEA_LOCKFILE_DIR=d, KEA_LOG_CHECK_VERBOSE="0")
-    p = lab.start([exe, "-c", path], ns="server", name="kea", env=env)
-    lab.wait_udp_port(67, ns="server", proc=p, timeout=10)
-    return p
+    return servers.run_kea(lab, conf, "kea-hostile.conf")
 
 
 def text_of(raw):
